@@ -1,0 +1,53 @@
+# Single entry point for people and CI. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+export Q
+
+.DEFAULT_GOAL := help
+.PHONY: help install index ask test test-slow check lint eval tune report bench fuzz clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create .venv and install the package with its dev extras (idempotent)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+index: install ## Build indexes/default from corpus/
+	$(PY) cli.py index build
+
+ask: install ## Answer a question: make ask Q="đăng ký tạm trú cần giấy tờ gì" (indexes as needed)
+	@test -n "$$Q" || { echo 'usage: make ask Q="câu hỏi"' >&2; exit 2; }
+	$(PY) cli.py ask -- "$$Q"
+
+test: install ## Run the test suite and validate the corpus
+	$(PY) -m pytest -q -m "not slow"
+	$(PY) cli.py corpus check
+
+test-slow: install ## Run the slower checks only
+	$(PY) -m pytest -q -m slow
+
+check: install ## Validate the corpus
+	$(PY) cli.py corpus check
+
+lint: install ## ruff
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+eval: install ## Evaluate on the test set; fails below the floor in corpus/eval/floor.json
+	$(PY) cli.py eval --gate
+
+tune: install ## Choose weights and the abstention threshold on the dev set (writes corpus/tuning.json)
+	$(PY) cli.py eval --tune
+
+report: install ## Regenerate corpus/eval/REPORT.md (full pipeline, baselines and ablations)
+	$(PY) cli.py eval --report corpus/eval/REPORT.md --ablations
+
+clean: ## Remove built indexes and caches (keeps .venv)
+	rm -rf indexes/default indexes/.default.* .pytest_cache

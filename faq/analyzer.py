@@ -1,0 +1,99 @@
+"""The analyzer: one text in, one token stream per channel out, for documents and queries alike.
+
+Chain: normalise -> split into chunks -> syllables -> [queries only: lexicon rewrites (`ko`->`không`),
+abbreviation and synonym expansion (`cccd` adds `căn cước công dân`)] -> channels:
+  word    underthesea words (accented text) and their bigrams, stop words removed
+  folded  diacritic-free syllables and bigrams: `dang ky tam tru` meets `đăng ký tạm trú`
+  char    character n-grams of the folded text: typos and glued words (`tamtru`)
+The index stores the configuration and lexicon it was built with, so queries are analysed identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from faq.config import AnalyzerConfig
+from faq.lexicon import Lexicon
+from faq.text import char_ngrams, chunks, fold, ngrams, normalize, segment, syllables
+
+
+class Analyzer:
+    """Turns text into per-channel token lists. Stateless after construction; safe to reuse."""
+
+    def __init__(self, config: AnalyzerConfig, lexicon: Lexicon | None = None) -> None:
+        self.config = config
+        self.lexicon = lexicon or Lexicon()
+        self._rewrites = {tuple(fold(s) for s in src): dst for src, dst in self.lexicon.rewrites}
+        self._rewrite_len = max((len(k) for k in self._rewrites), default=0)
+        groups = [(term, dst) for term, dst in self.lexicon.abbreviations]  # one-way: abbreviation -> expansion
+        self._synonyms = [((tuple(fold(s) for s in src),), (dst,), False) for src, dst in groups]
+        self._synonyms += [  # two-way: any term brings in the others
+            (tuple(tuple(fold(s) for s in term) for term in group), group, True) for group in self.lexicon.synonyms
+        ]
+        self._stop = frozenset(self.lexicon.stopwords)
+        self._fixed = tuple(self.lexicon.fixed_words)
+
+    def rewrite(self, sylls: Sequence[str]) -> list[str]:
+        """Replace lexicon phrases, longest match first, compared without diacritics."""
+        if not self._rewrites:
+            return list(sylls)
+        folded = [fold(s) for s in sylls]
+        out: list[str] = []
+        i = 0
+        while i < len(sylls):
+            for n in range(min(self._rewrite_len, len(sylls) - i), 0, -1):
+                dst = self._rewrites.get(tuple(folded[i : i + n]))
+                if dst is not None:
+                    out.extend(dst)
+                    i += n
+                    break
+            else:
+                out.append(sylls[i])
+                i += 1
+        return out
+
+    def synonym_chunks(self, chunk_list: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Expansions of the abbreviations and synonyms a query mentions, as extra chunks."""
+        extra: list[list[str]] = []
+        folded_chunks = [[fold(s) for s in c] for c in chunk_list]
+        for triggers, expansions, two_way in self._synonyms:
+            present = [any(_contains(fc, t) for fc in folded_chunks) for t in triggers]
+            if not any(present):
+                continue
+            if two_way:  # synonym group: add the terms not already there
+                extra.extend(list(t) for t, p in zip(expansions, present, strict=True) if not p)
+            else:
+                extra.extend(list(t) for t in expansions)
+        return extra
+
+    def prepare(self, text: str, query: bool = False) -> list[list[str]]:
+        """Normalised, rewritten syllable chunks (plus synonym chunks for a query)."""
+        chunk_list = [syllables(c) for c in chunks(normalize(text))]
+        if query:
+            chunk_list = [self.rewrite(c) for c in chunk_list]
+        chunk_list = [c for c in chunk_list if c]
+        if query:
+            chunk_list += self.synonym_chunks(chunk_list)
+        return chunk_list
+
+    def analyze(self, text: str, query: bool = False) -> dict[str, list[str]]:
+        """Token lists per channel (see module doc)."""
+        cfg = self.config
+        out: dict[str, list[str]] = {c: [] for c in cfg.channels()}
+        for sylls in self.prepare(text, query=query):
+            words = segment(sylls, self._fixed) if cfg.segment else list(sylls)
+            words = [w for w in words if w.replace("_", " ") not in self._stop]
+            out["word"].extend(ngrams(words, *cfg.word_ngrams))
+            # Stop words are dropped only as typed (accented): their folded forms collide with content
+            # words (`chị`/`chi phí`, `thế`/`thẻ`), so unaccented input keeps them and idf weighs them down.
+            folded = [fold(s) for s in sylls if s not in self._stop]
+            if cfg.folded:
+                out["folded"].extend(ngrams(folded, *cfg.folded_ngrams))
+            if cfg.char:
+                out["char"].extend(char_ngrams(folded, *cfg.char_ngrams))
+        return out
+
+
+def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
+    n = len(needle)
+    return any(tuple(haystack[i : i + n]) == tuple(needle) for i in range(len(haystack) - n + 1))

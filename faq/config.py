@@ -1,0 +1,85 @@
+"""Configuration as frozen dataclasses, serialisable to JSON so an index records exactly how it was built.
+
+Every tunable number lives here with its default, and `corpus/tuning.json` (written by `faq eval --tune`)
+overrides the search weights. Nothing tunable is buried in the ranking code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+CHANNELS = ("word", "folded", "char")
+FIELDS = ("title", "aliases", "questions", "question_max", "body")
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    """How text becomes tokens. Flags exist so the harness can ablate each component."""
+
+    segment: bool = True  # underthesea word segmentation for accented text
+    folded: bool = True  # diacritic-free syllable channel
+    char: bool = True  # character n-grams on the folded text
+    word_ngrams: tuple[int, int] = (1, 2)
+    folded_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (3, 5)
+
+    def channels(self) -> tuple[str, ...]:
+        """Channels this configuration produces, in canonical order."""
+        on = {"word": True, "folded": self.folded, "char": self.char}
+        return tuple(c for c in CHANNELS if on[c])
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Fusion weights and abstention rule. Weights are normalised at use, so only ratios matter."""
+
+    channel_weights: dict[str, float] = field(default_factory=lambda: {"word": 0.35, "folded": 0.35, "char": 0.30})
+    field_weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "title": 0.20,
+            "aliases": 0.15,
+            "questions": 0.20,
+            "question_max": 0.30,
+            "body": 0.15,
+        }
+    )
+    threshold: float = 0.10  # abstain when the best score is below this
+    margin: float = 0.0  # ...or when best - second is below this and best < threshold + margin_band
+    top_k: int = 5
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SearchConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def with_equal_fields(self) -> SearchConfig:
+        """Ablation: every field counts the same."""
+        return replace(self, field_weights={f: 1.0 for f in self.field_weights})
+
+
+def analyzer_to_dict(cfg: AnalyzerConfig) -> dict[str, Any]:
+    return asdict(cfg)
+
+
+def analyzer_from_dict(data: dict[str, Any]) -> AnalyzerConfig:
+    known = {f.name for f in fields(AnalyzerConfig)}
+    clean = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
+    return AnalyzerConfig(**clean)
+
+
+def load_tuning(path: Path) -> SearchConfig:
+    """Read tuned search parameters; a missing file means the defaults."""
+    if not path.exists():
+        return SearchConfig()
+    from faq.errors import CorpusError
+
+    try:
+        return SearchConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        raise CorpusError(f"{path}: not valid tuning JSON ({exc}); fix it or delete it") from exc

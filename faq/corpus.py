@@ -1,0 +1,455 @@
+"""Read the corpus into Document records, validate it, and fingerprint it.
+
+Two sources: the project's procedure files (`corpus/procedures/*.md`, TOML header + Markdown body,
+format in corpus/README.md) and generic FAQ tables (`.jsonl` / `.csv` with id, question, answer) that a
+police unit may already keep. Every problem is reported as `file:line: problem`, all at once.
+TOML is parsed by the standard library: data can never execute code.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faq.errors import CorpusError
+
+CATEGORIES = {
+    "cu-tru": "Cư trú",
+    "can-cuoc": "Căn cước và định danh điện tử",
+    "xe-gplx": "Xe và giấy phép lái xe",
+    "xuat-nhap-canh": "Xuất nhập cảnh và tư pháp",
+    "an-ninh-trat-tu": "An ninh trật tự",
+    "canh-bao": "Cảnh báo",
+    "phong-chay": "Phòng cháy, chữa cháy",
+}
+QA_HEADING = "Hỏi đáp"
+REQUIRED_SECTIONS = {
+    "thu-tuc": (
+        "Tóm tắt",
+        "Đối tượng và thời điểm",
+        "Hồ sơ cần chuẩn bị",
+        "Các bước thực hiện",
+        "Lệ phí",
+        "Thời hạn giải quyết",
+        "Nơi thực hiện",
+        "Căn cứ pháp lý",
+        QA_HEADING,
+    ),
+    "canh-bao": ("Tóm tắt", "Thủ đoạn", "Dấu hiệu nhận biết", "Cách xử lý", "Nơi trình báo", QA_HEADING),
+    "thong-tin": ("Tóm tắt", QA_HEADING),
+}
+REQUIRED_FIELDS = ("id", "title", "category", "kind", "agency", "aliases", "questions", "sources", "updated")
+MIN_QUESTIONS = 8
+MIN_QAS = 4
+MAX_AGE_DAYS = 366
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FAQ_SUFFIXES = (".jsonl", ".csv")
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    title: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One answerable unit: a procedure file or one row of a FAQ table."""
+
+    id: str
+    title: str
+    category: str = ""
+    kind: str = "faq"
+    agency: str = ""
+    aliases: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    qas: tuple[tuple[str, str], ...] = ()
+    sources: tuple[Source, ...] = ()
+    updated: str = ""
+    path: str = ""
+
+    def section(self, heading: str) -> str:
+        """Text of the named section, or '' when the document has none."""
+        return next((s.text for s in self.sections if s.heading == heading), "")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validation finding. `blocking` problems stop an index build; others only fail `corpus check`."""
+
+    path: str
+    line: int
+    message: str
+    blocking: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class _Parsed:
+    doc: Document | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- procedure files
+
+
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(str(path), 1, f"cannot read: {exc.strerror}"))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(str(path), line, "not UTF-8 text; save the file with UTF-8 encoding"))
+        return None
+    if not text.strip():
+        problems.append(Problem(str(path), 1, "empty file"))
+        return None
+    return text.replace("\r\n", "\n")
+
+
+def _split_front_matter(text: str, path: str, problems: list[Problem]) -> tuple[str, str, int] | None:
+    """(header, body, first body line number) or None with a problem recorded."""
+    lines = text.split("\n")
+    if lines[0].strip() != "+++":
+        problems.append(Problem(path, 1, "the file must start with a `+++` line opening the header"))
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "+++":
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    problems.append(Problem(path, 1, "the header opened by `+++` is never closed by a second `+++` line"))
+    return None
+
+
+def _key_line(header: str, key: str) -> int:
+    """Line (in the file) where `key =` appears in the header, else the header's first line."""
+    for i, line in enumerate(header.split("\n"), start=2):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return i
+    return 1
+
+
+def _str_list(value: object) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+def _parse_body(body: str, first_line: int) -> tuple[list[Section], list[tuple[str, str, int]]]:
+    """Sections (`## `) and Q&A entries (`### ` inside `## Hỏi đáp`) with their line numbers."""
+    sections: list[tuple[str, int, list[str]]] = []
+    for offset, line in enumerate(body.split("\n")):
+        heading = re.match(r"^##\s+(?!#)(.+?)\s*$", line)
+        if heading:
+            sections.append((heading.group(1), first_line + offset, []))
+        elif sections:
+            sections[-1][2].append(line)
+    out, qas = [], []
+    for heading, line, content in sections:
+        if heading == QA_HEADING:
+            current: list = []
+            for j, text in enumerate(content, start=1):
+                q = re.match(r"^###\s+(.+?)\s*$", text)
+                if q:
+                    current = [q.group(1), [], line + j]
+                    qas.append(current)
+                elif current:
+                    current[1].append(text)
+            qas_text = "\n".join(f"{q}\n" + "\n".join(a) for q, a, _ in qas)
+            out.append(Section(heading, qas_text.strip(), line))
+        else:
+            out.append(Section(heading, "\n".join(content).strip(), line))
+    return out, [(q, "\n".join(a).strip(), ln) for q, a, ln in qas]
+
+
+def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
+    """Parse and validate one procedure file. Never raises on bad content: problems are returned."""
+    today = today or dt.date.today()
+    p = str(path)
+    problems: list[Problem] = []
+    text = _read_text(path, problems)
+    if text is None:
+        return _Parsed(None, problems)
+    split = _split_front_matter(text, p, problems)
+    if split is None:
+        return _Parsed(None, problems)
+    header_text, body, body_line = split
+    try:
+        header = tomllib.loads(header_text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = int(m.group(1)) + 1 if m else 1
+        problems.append(Problem(p, line, f"header is not valid TOML: {str(exc).split(' (at')[0]}"))
+        return _Parsed(None, problems)
+
+    def bad(key: str, message: str, blocking: bool = True) -> None:
+        problems.append(Problem(p, _key_line(header_text, key), message, blocking))
+
+    for key in REQUIRED_FIELDS:
+        if key not in header or header[key] in ("", [], None):
+            problems.append(Problem(p, 1, f"required field `{key}` is missing or empty"))
+    for key in ("id", "title", "category", "kind", "agency"):
+        if key in header and not isinstance(header[key], str):
+            bad(key, f"`{key}` must be a string")
+    doc_id = header.get("id") if isinstance(header.get("id"), str) else ""
+    if doc_id and not ID_PATTERN.match(doc_id):
+        bad("id", f"id `{doc_id}` must be lower-case ASCII words joined by `-`")
+    if doc_id and doc_id != path.stem:
+        bad("id", f"id `{doc_id}` differs from the file name `{path.name}`; rename one of them")
+    if header.get("category") and header.get("category") not in CATEGORIES:
+        bad("category", f"unknown category `{header.get('category')}`; use one of: {', '.join(CATEGORIES)}")
+    kind = header.get("kind")
+    if kind and kind not in REQUIRED_SECTIONS:
+        bad("kind", f"unknown kind `{kind}`; use one of: {', '.join(REQUIRED_SECTIONS)}")
+    aliases = _str_list(header.get("aliases", []))
+    if aliases is None:
+        bad("aliases", "`aliases` must be a list of strings")
+    questions = _str_list(header.get("questions", []))
+    if questions is None:
+        bad("questions", "`questions` must be a list of strings")
+    elif 0 < len(questions) < MIN_QUESTIONS:
+        bad("questions", f"{len(questions)} questions; at least {MIN_QUESTIONS} are required")
+    elif questions:
+        seen: set[str] = set()
+        for q in questions:
+            if not q.strip():
+                bad("questions", "a question is empty")
+            elif q.strip().lower() in seen:
+                bad("questions", f"question repeated: {q!r}")
+            seen.add(q.strip().lower())
+    sources = _parse_sources(header.get("sources", []), lambda m: bad("sources", m))
+    updated = header.get("updated")
+    if "updated" in header:
+        if not isinstance(updated, dt.date) or isinstance(updated, dt.datetime):
+            bad("updated", "`updated` must be a date written YYYY-MM-DD without quotes")
+            updated = None
+        elif updated > today:
+            bad("updated", f"`updated` {updated} is in the future")
+        elif (today - updated).days > MAX_AGE_DAYS:
+            bad("updated", f"facts last checked {updated}, over 12 months ago: re-check them", blocking=False)
+
+    sections, qas = _parse_body(body, body_line)
+    _check_sections(p, kind if kind in REQUIRED_SECTIONS else None, sections, qas, problems)
+    if any(pr.blocking for pr in problems):
+        return _Parsed(None, problems)
+    doc = Document(
+        id=doc_id,
+        title=header["title"].strip(),
+        category=header["category"],
+        kind=kind,
+        agency=header["agency"].strip(),
+        aliases=tuple(a.strip() for a in aliases or [] if a.strip()),
+        questions=tuple(q.strip() for q in questions or []),
+        sections=tuple(sections),
+        qas=tuple((q, a) for q, a, _ in qas),
+        sources=tuple(sources),
+        updated=updated.isoformat() if updated else "",
+        path=p,
+    )
+    return _Parsed(doc, problems)
+
+
+def _parse_sources(value: object, bad) -> list[Source]:
+    if not isinstance(value, list):
+        bad("`sources` must be a list of { url = ..., title = ..., date = ... } entries")
+        return []
+    out = []
+    for i, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+            bad(f"source {i} needs at least `url` (and `title`)")
+            continue
+        url = item["url"].strip()
+        if not re.match(r"^https?://\S+$", url):
+            bad(f"source {i}: `{url}` is not an http(s) address")
+            continue
+        out.append(Source(url, str(item.get("title", "")).strip(), str(item.get("date", "")).strip()))
+    return out
+
+
+def _check_sections(path: str, kind: str | None, sections: list[Section], qas, problems: list[Problem]) -> None:
+    headings = [s.heading for s in sections]
+    for s in sections:
+        if not s.text:
+            problems.append(Problem(path, s.line, f"section `## {s.heading}` is empty"))
+    seen: set[str] = set()
+    for s in sections:
+        if s.heading in seen:
+            problems.append(Problem(path, s.line, f"section `## {s.heading}` appears twice"))
+        seen.add(s.heading)
+    if kind:
+        for required in REQUIRED_SECTIONS[kind]:
+            if required not in headings:
+                problems.append(Problem(path, 1, f"required section `## {required}` is missing (kind {kind})"))
+    if QA_HEADING in headings:
+        if len(qas) < MIN_QAS:
+            line = next(s.line for s in sections if s.heading == QA_HEADING)
+            problems.append(Problem(path, line, f"{len(qas)} Q&A entries under `## {QA_HEADING}`; at least {MIN_QAS}"))
+        for q, a, line in qas:
+            if not a:
+                problems.append(Problem(path, line, f"Q&A entry `### {q}` has no answer"))
+
+
+# ---------------------------------------------------------------- generic FAQ files
+
+
+def _faq_record(row: dict, path: str, line: int, problems: list[Problem]) -> Document | None:
+    def text(key: str) -> str:
+        value = row.get(key)
+        return value.strip() if isinstance(value, str) else ""
+
+    doc_id, question, answer = text("id"), text("question"), text("answer")
+    if not doc_id:
+        problems.append(Problem(path, line, "missing `id`"))
+    if not answer:
+        problems.append(Problem(path, line, "missing `answer` (every entry needs an answer)"))
+    if "question" in row and row["question"] is not None and not isinstance(row["question"], str):
+        problems.append(Problem(path, line, "`question` must be text"))
+    if not doc_id or not answer:
+        return None
+    aliases = row.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = [a for a in aliases.split("|")]
+    title = text("title") or question or answer[:80]
+    return Document(
+        id=doc_id,
+        title=title,
+        category=text("category"),
+        kind="faq",
+        aliases=tuple(a.strip() for a in aliases if isinstance(a, str) and a.strip()),
+        questions=(question,) if question else (),
+        sections=(Section("Trả lời", answer, line),),
+        path=path,
+    )
+
+
+def parse_faq_file(path: Path) -> tuple[list[Document], list[Problem]]:
+    """Read a `.jsonl` or `.csv` FAQ table: columns id, question, answer (+ title, category, aliases)."""
+    p = str(path)
+    problems: list[Problem] = []
+    raw = _read_text(path, problems)
+    if raw is None:
+        return [], problems
+    docs: list[Document] = []
+    if path.suffix.lower() == ".jsonl":
+        for number, line in enumerate(raw.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(p, number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+                continue
+            if not isinstance(row, dict):
+                problems.append(Problem(p, number, "each line must be a JSON object"))
+                continue
+            doc = _faq_record(row, p, number, problems)
+            if doc:
+                docs.append(doc)
+    else:
+        reader = csv.DictReader(io.StringIO(raw, newline=""))
+        columns = [c.strip().lower() for c in reader.fieldnames or []]
+        missing = [c for c in ("id", "question", "answer") if c not in columns]
+        if missing:
+            problems.append(
+                Problem(p, 1, f"missing column(s) {', '.join(missing)}; the header needs id,question,answer")
+            )
+            return [], problems
+        start = 2
+        for row in reader:
+            clean = {(k or "").strip().lower(): v for k, v in row.items()}
+            if None in row:
+                problems.append(Problem(p, start, "more fields than the header has columns"))
+            doc = _faq_record(clean, p, start, problems)
+            if doc:
+                docs.append(doc)
+            start = reader.line_num + 1
+    return docs, problems
+
+
+# ---------------------------------------------------------------- whole corpus
+
+
+def procedure_files(corpus: Path) -> list[Path]:
+    """The procedure files of a corpus directory (its `procedures/` folder when there is one)."""
+    folder = corpus / "procedures" if (corpus / "procedures").is_dir() else corpus
+    return sorted(folder.glob("*.md"))
+
+
+def check_corpus(corpus: Path, today: dt.date | None = None) -> tuple[list[Document], list[Problem]]:
+    """Parse everything, collecting every problem (also cross-document ones: duplicate ids and questions)."""
+    if not corpus.exists():
+        return [], [Problem(str(corpus), 0, "no such file or directory")]
+    if corpus.is_file():
+        if corpus.suffix.lower() not in FAQ_SUFFIXES:
+            return [], [Problem(str(corpus), 0, "a corpus file must be .jsonl or .csv (or give a directory)")]
+        docs, problems = parse_faq_file(corpus)
+    else:
+        files = procedure_files(corpus)
+        if not files:
+            return [], [Problem(str(corpus), 0, "no procedure files (*.md) found")]
+        docs, problems = [], []
+        for path in files:
+            parsed = parse_procedure(path, today)
+            problems.extend(parsed.problems)
+            if parsed.doc:
+                docs.append(parsed.doc)
+    problems.extend(_cross_checks(docs))
+    return docs, problems
+
+
+def _cross_checks(docs: Iterable[Document]) -> list[Problem]:
+    problems, ids, questions = [], {}, {}
+    for doc in docs:
+        if doc.id in ids:
+            problems.append(Problem(doc.path, 1, f"duplicate id `{doc.id}` (also in {ids[doc.id]})"))
+        ids.setdefault(doc.id, doc.path)
+        if doc.kind == "faq":
+            continue
+        for q in doc.questions:
+            key = " ".join(q.lower().split())
+            other = questions.get(key)
+            if other and other != doc.id:
+                problems.append(Problem(doc.path, 1, f"question {q!r} also belongs to `{other}`; keep it in one"))
+            questions.setdefault(key, doc.id)
+    return problems
+
+
+def load_corpus(corpus: Path, today: dt.date | None = None) -> list[Document]:
+    """Documents ready to index; raises CorpusError listing every blocking problem."""
+    docs, problems = check_corpus(corpus, today)
+    blocking = [str(p) for p in problems if p.blocking]
+    if blocking:
+        raise CorpusError(f"{len(blocking)} problem(s) in the corpus {corpus}; run `faq corpus check`", blocking)
+    return sorted(docs, key=lambda d: d.id)
+
+
+def fingerprint(paths: Iterable[Path], root: Path | None = None) -> str:
+    """sha256 over the names and bytes of the given files: any edit, addition or removal changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(set(paths)):
+        name = str(path.relative_to(root)) if root and path.is_relative_to(root) else path.name
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.exists() else b"<missing>")
+    return digest.hexdigest()

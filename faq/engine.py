@@ -1,0 +1,162 @@
+"""High-level operations shared by the CLI and the harness: where things live, build, keep fresh.
+
+The default index (`indexes/default`) is built from the project corpus (`corpus/`), its lexicon
+(`corpus/lexicon/`) and tuned weights (`corpus/tuning.json`). The corpus fingerprint covers all of them,
+so any edit makes the index stale and `ask` rebuilds it before answering.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.config import AnalyzerConfig, SearchConfig, load_tuning
+from faq.corpus import FAQ_SUFFIXES, fingerprint, load_corpus, procedure_files
+from faq.errors import CorpusError, FaqError, IndexError_, UsageError
+from faq.index import Index, build_index, load_index, read_manifest, save_index
+from faq.lexicon import LEXICON_FILES, load_lexicon
+
+
+def project_root() -> Path:
+    """FAQ_HOME, else the working directory when it holds a corpus, else the source checkout."""
+    env = os.environ.get("FAQ_HOME")
+    if env:
+        return Path(env)
+    cwd = Path.cwd()
+    return cwd if (cwd / "corpus").is_dir() else Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    corpus: Path
+    index: Path
+    lexicon: Path
+    tuning: Path
+
+    @classmethod
+    def default(cls) -> Paths:
+        root = project_root()
+        return cls(
+            root / "corpus", root / "indexes" / "default", root / "corpus" / "lexicon", root / "corpus" / "tuning.json"
+        )
+
+
+def corpus_inputs(corpus: Path, paths: Paths) -> list[Path]:
+    """Every file whose content the index depends on."""
+    files = [corpus] if corpus.is_file() else procedure_files(corpus)
+    files += [paths.lexicon / name for name in LEXICON_FILES]
+    return files + [paths.tuning]
+
+
+def corpus_fingerprint(corpus: Path, paths: Paths) -> str:
+    return fingerprint(corpus_inputs(corpus, paths), root=paths.corpus.parent)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    documents: int
+    vocabulary: dict[str, int]
+    seconds: float
+    out: Path
+
+
+def build(
+    corpus: Path,
+    out: Path,
+    paths: Paths | None = None,
+    analyzer_config: AnalyzerConfig | None = None,
+    search_config: SearchConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    save: bool = True,
+) -> tuple[Index, BuildReport]:
+    """Load and validate the corpus, build the index and (unless save=False) publish it at `out`."""
+    paths = paths or Paths.default()
+    if not corpus.exists():
+        raise UsageError(f"corpus {corpus} does not exist")
+    if corpus.is_file() and corpus.suffix.lower() not in FAQ_SUFFIXES:
+        raise UsageError(f"{corpus}: a FAQ file must be .jsonl or .csv")
+    started = time.perf_counter()
+    documents = load_corpus(corpus)
+    lexicon = load_lexicon(paths.lexicon)
+    search_config = search_config or load_tuning(paths.tuning)
+    info = {
+        "path": str(corpus.resolve()),
+        "type": "file" if corpus.is_file() else "directory",
+        "fingerprint": corpus_fingerprint(corpus, paths),
+    }
+    index = build_index(documents, analyzer_config or AnalyzerConfig(), lexicon, search_config, info, progress)
+    if save:
+        save_index(index, out)
+    seconds = time.perf_counter() - started
+    return index, BuildReport(len(documents), dict(index.manifest["vocabulary"]), seconds, out)
+
+
+def staleness(index_dir: Path, paths: Paths) -> str | None:
+    """Why the index must be rebuilt ('missing', 'stale', 'corrupt: ...'), or None when it is fresh.
+
+    Only indexes whose source corpus is still at hand can be judged stale.
+    """
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexError_ as exc:
+        return "missing" if not (index_dir / "manifest.json").exists() else f"unusable ({exc})"
+    source = Path(manifest.get("corpus", {}).get("path", ""))
+    if source.exists() and manifest["corpus"].get("fingerprint") != corpus_fingerprint(source, paths):
+        return "stale (the corpus changed since it was built)"
+    return None
+
+
+def open_index(
+    index_dir: Path | None = None,
+    paths: Paths | None = None,
+    rebuild: bool = True,
+    notify: Callable[[str], None] | None = None,
+) -> Index:
+    """Load an index, rebuilding it first when it is missing, stale or broken and its corpus is at hand."""
+    paths = paths or Paths.default()
+    index_dir = index_dir or paths.index
+    reason = staleness(index_dir, paths) if rebuild else None
+    if reason is None:
+        try:
+            return load_index(index_dir)
+        except IndexError_ as exc:
+            if not rebuild:
+                raise
+            reason = f"unusable ({exc})"
+    source = _source_of(index_dir, paths)
+    if source is None:
+        return load_index(index_dir)  # raises the precise one-line error
+    started = time.perf_counter()
+    try:
+        index, _ = build(source, index_dir, paths)
+    except CorpusError as exc:
+        # Keep serving citizens from the last good index while the maintainer fixes the corpus.
+        try:
+            previous = load_index(index_dir)
+        except IndexError_:
+            raise exc from None
+        if notify:
+            notify(
+                f"warning: the corpus has {len(exc.problems)} problem(s) (run `faq corpus check`); "
+                "answering from the previous index"
+            )
+        return previous
+    if notify:
+        notify(f"index {index_dir} was {reason}; rebuilt from {source} in {time.perf_counter() - started:.1f} s")
+    return index
+
+
+def _source_of(index_dir: Path, paths: Paths) -> Path | None:
+    """The corpus an index is built from: its manifest's record, or the project corpus for the default."""
+    try:
+        recorded = Path(read_manifest(index_dir).get("corpus", {}).get("path", ""))
+        if str(recorded) and recorded.exists():
+            return recorded
+    except FaqError:
+        pass
+    if index_dir.resolve() == paths.index.resolve() and paths.corpus.exists():
+        return paths.corpus
+    return None

@@ -1,0 +1,146 @@
+"""The query-understanding lexicon: plain-text files police staff can edit without touching code.
+
+corpus/lexicon/
+  rewrites.tsv      `citizen form<TAB>standard form`   (teencode, misspellings: `ko` -> `không`; replaced)
+  abbreviations.tsv `abbreviation<TAB>expansion`        (`cccd` -> `căn cước công dân`; added beside it)
+  synonyms.tsv      `term<TAB>term[<TAB>term...]`       (equivalent wordings: each brings in the others)
+  stopwords.txt     one word a line                     (words that carry no meaning here)
+  fixed_words.txt   one term a line                     (multi-syllable terms the segmenter keeps whole)
+All three apply to queries only (documents are written in standard language), matched without
+diacritics so `dc`, `đc`, `ca vet` and `cà vẹt` all hit. Lines starting with `#` and blank lines are
+ignored. Every problem is reported as `file:line: problem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from faq.errors import CorpusError
+from faq.text import normalize, syllables
+
+LEXICON_FILES = ("rewrites.tsv", "abbreviations.tsv", "synonyms.tsv", "stopwords.txt", "fixed_words.txt")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Normalised lexicon entries. Phrases are tuples of syllables so matching is token-exact."""
+
+    rewrites: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    abbreviations: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    synonyms: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    stopwords: frozenset[str] = frozenset()
+    fixed_words: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rewrites": [[" ".join(a), " ".join(b)] for a, b in self.rewrites],
+            "abbreviations": [[" ".join(a), " ".join(b)] for a, b in self.abbreviations],
+            "synonyms": [[" ".join(t) for t in group] for group in self.synonyms],
+            "stopwords": sorted(self.stopwords),
+            "fixed_words": list(self.fixed_words),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Lexicon:
+        return cls(
+            rewrites=tuple((tuple(a.split()), tuple(b.split())) for a, b in data.get("rewrites", [])),
+            abbreviations=tuple((tuple(a.split()), tuple(b.split())) for a, b in data.get("abbreviations", [])),
+            synonyms=tuple(tuple(tuple(t.split()) for t in g) for g in data.get("synonyms", [])),
+            stopwords=frozenset(data.get("stopwords", [])),
+            fixed_words=tuple(data.get("fixed_words", [])),
+        )
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(syllables(normalize(text)))
+
+
+def _lines(path: Path, problems: list[str]) -> list[tuple[int, str]]:
+    """Meaningful lines with their numbers; decoding problems are reported, not raised."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{path}:1: not UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8")
+        return []
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            out.append((number, line.rstrip("\r\n")))
+    return out
+
+
+def parse_rewrites(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """`source<TAB>target` lines (rewrites and abbreviations share the format)."""
+    entries, seen = [], {}
+    for number, line in _lines(path, problems):
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) != 2 or not all(cols):
+            problems.append(f"{path}:{number}: expected two columns `citizen form<TAB>standard form`, got {line!r}")
+            continue
+        src, dst = _phrase(cols[0]), _phrase(cols[1])
+        if not src or not dst:
+            problems.append(f"{path}:{number}: an entry has no letters or digits: {line!r}")
+            continue
+        if src in seen:
+            problems.append(f"{path}:{number}: `{cols[0]}` is already defined on line {seen[src]}")
+            continue
+        seen[src] = number
+        entries.append((src, dst))
+    return entries
+
+
+def parse_synonyms(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], ...]]:
+    groups = []
+    for number, line in _lines(path, problems):
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) < 2 or not all(cols):
+            problems.append(f"{path}:{number}: expected at least two terms separated by TAB, got {line!r}")
+            continue
+        terms = tuple(_phrase(c) for c in cols)
+        if not all(terms):
+            problems.append(f"{path}:{number}: a term has no letters or digits: {line!r}")
+            continue
+        groups.append(terms)
+    return groups
+
+
+def parse_wordlist(path: Path, problems: list[str]) -> list[str]:
+    words = []
+    for number, line in _lines(path, problems):
+        if "\t" in line:
+            problems.append(f"{path}:{number}: one word or term a line, no TAB: {line!r}")
+            continue
+        phrase = _phrase(line)
+        if not phrase:
+            problems.append(f"{path}:{number}: no letters or digits: {line!r}")
+            continue
+        words.append(" ".join(phrase))
+    return words
+
+
+def load_lexicon(directory: Path | None) -> Lexicon:
+    """Load and validate every lexicon file; raise CorpusError listing all problems at once."""
+    if directory is None or not directory.is_dir():
+        return Lexicon()
+    problems: list[str] = []
+
+    def read(name: str, parser):
+        path = directory / name
+        return parser(path, problems) if path.exists() else []
+
+    rewrites = read("rewrites.tsv", parse_rewrites)
+    abbreviations = read("abbreviations.tsv", parse_rewrites)
+    synonyms = read("synonyms.tsv", parse_synonyms)
+    stop = read("stopwords.txt", parse_wordlist)
+    fixed = read("fixed_words.txt", parse_wordlist)
+    if problems:
+        raise CorpusError(f"{len(problems)} problem(s) in the lexicon {directory}", problems)
+    return Lexicon(
+        rewrites=tuple(rewrites),
+        abbreviations=tuple(abbreviations),
+        synonyms=tuple(synonyms),
+        stopwords=frozenset(stop),
+        fixed_words=tuple(fixed),
+    )

@@ -1,0 +1,103 @@
+"""Pure text functions for Vietnamese: normalise, fold diacritics, split, segment, n-grams.
+
+Each step is a small function tested on its own; `faq.analyzer` chains them. None of them raises on
+any string (property-tested), and none depends on the library versions for Unicode behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining)
+_MARKS = "\u0300-\u036f"
+# Old-style tone placement on open syllables `oa`, `oe`, `uy` (hoà, khoẻ, thuỷ) -> on the first vowel
+# (hòa, khỏe, thủy), the form underthesea and most current text use. `qu` + y keeps its tone (quý).
+_OPEN_SYLLABLE = re.compile(rf"(?<!q)(o|u)([aey])([{_TONES}])(?![\w{_MARKS}])", re.IGNORECASE)
+_NUMBER_SEP = re.compile(r"(?<=\d)[.,](?=\d{3}(?!\d))")
+_NON_WORD = re.compile(r"[^\w\s]+|_", re.UNICODE)
+_CHUNK_BREAK = re.compile(r"[\n\r.!?;:()\[\]{}\"“”…|/\\<>]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_DIACRITIC_LETTER = re.compile(r"[^\x00-\x7f]")
+
+
+def nfc(text: str) -> str:
+    """Compose Unicode so `ạ` typed as `a`+U+0323 (NFD, common on macOS/iOS) equals the precomposed one."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fix_tone_placement(text: str) -> str:
+    """Move the tone of open `oa`/`oe`/`uy` syllables to the first vowel: `hoà`->`hòa`, `thuỷ`->`thủy`."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _OPEN_SYLLABLE.sub(r"\1\3\2", decomposed))
+
+
+def normalize(text: str) -> str:
+    """NFC, control characters removed, lower-case, tone placement unified, number separators dropped."""
+    text = _CONTROL.sub(" ", nfc(text))
+    text = fix_tone_placement(text.lower())
+    return _NUMBER_SEP.sub("", text)
+
+
+def fold(text: str) -> str:
+    """Remove every diacritic and map `đ` to `d`: the form of text typed without accents."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text contains any non-ASCII letter (then the segmenter can be trusted)."""
+    return bool(_DIACRITIC_LETTER.search(text))
+
+
+def chunks(text: str) -> list[str]:
+    """Split normalised text at sentence punctuation and line breaks so no word spans two sentences."""
+    return [c.strip() for c in _CHUNK_BREAK.split(text) if c.strip()]
+
+
+def syllables(chunk: str) -> list[str]:
+    """Syllables of a chunk: punctuation, emoji and `_` removed, one-letter syllables (`ở`, `ý`) kept."""
+    return _NON_WORD.sub(" ", chunk).split()
+
+
+def segment(sylls: Sequence[str], fixed_words: Sequence[str] = ()) -> list[str]:
+    """Word-segment accented syllables with underthesea; multi-syllable words joined by `_`.
+
+    Text without diacritics is returned as syllables: the segmenter glues unrelated syllables
+    there (`tam_tru_can`), so the folded channel handles that input instead.
+    """
+    if not sylls:
+        return []
+    sentence = " ".join(sylls)
+    if not has_diacritics(sentence):
+        return list(sylls)
+    from underthesea import word_tokenize  # imported lazily: ~0.5 s, needed only to analyse text
+
+    words = word_tokenize(sentence, fixed_words=list(fixed_words) or None)
+    out = []
+    for word in words:
+        parts = syllables(word)  # the segmenter may glue punctuation; never let it into tokens
+        if parts:
+            out.append("_".join(parts))
+    return out
+
+
+def ngrams(tokens: Sequence[str], low: int, high: int) -> list[str]:
+    """Token n-grams joined by a space, for n in [low, high]."""
+    out: list[str] = []
+    for n in range(low, high + 1):
+        out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+def char_ngrams(tokens: Iterable[str], low: int, high: int) -> list[str]:
+    """Character n-grams of the space-joined text, padded with spaces: robust to typos and glued words."""
+    text = " " + " ".join(tokens) + " "
+    if text.strip() == "":
+        return []
+    out: list[str] = []
+    for n in range(low, high + 1):
+        out.extend(text[i : i + n] for i in range(len(text) - n + 1))
+    return out

@@ -1,0 +1,45 @@
+"""Shared fixtures: a small corpus shipped in tests/data, copied into tmp dirs so tests never write the repo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from faq.engine import Paths, build
+from faq.index import Index
+
+DATA = Path(__file__).parent / "data"
+
+
+def copy_corpus(dest: Path) -> Path:
+    """Copy the fixture corpus to `dest`, dating every document today so the 12-month rule holds."""
+    shutil.copytree(DATA / "corpus", dest)
+    today = dt.date.today().isoformat()
+    for path in (dest / "procedures").glob("*.md"):
+        text = re.sub(r"^updated = .*$", f"updated = {today}", path.read_text("utf-8"), flags=re.M)
+        path.write_text(text, "utf-8")
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A project root in tmp (corpus, lexicon, index location); FAQ_HOME points the CLI at it."""
+    copy_corpus(tmp_path / "corpus")
+    monkeypatch.setenv("FAQ_HOME", str(tmp_path))
+    return Paths.default()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, Paths]:
+    """The fixture corpus indexed once per session (analysis is the slow part)."""
+    root = tmp_path_factory.mktemp("built")
+    copy_corpus(root / "corpus")
+    paths = Paths(
+        root / "corpus", root / "indexes" / "default", root / "corpus" / "lexicon", root / "corpus" / "tuning.json"
+    )
+    index, _ = build(paths.corpus, paths.index, paths)
+    return index, paths

@@ -1,0 +1,129 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from faq.engine import Paths
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | bytes | None = None):
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def test_ask_json_contract(project: Paths) -> None:
+    result = run("ask", "--json", "dang ky tam tru")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"query", "abstained", "results"}
+    assert data["query"] == "dang ky tam tru" and data["abstained"] is False
+    first = data["results"][0]
+    assert set(first) == {"id", "title", "score", "matched", "answer"}
+    assert first["id"] == "tam-tru"
+    scores = [r["score"] for r in data["results"]]
+    assert scores == sorted(scores, reverse=True)
+    assert "rebuilt" in result.stderr  # the index was missing and the user is told, on stderr
+
+
+def test_ask_prints_an_answer_card(project: Paths) -> None:
+    result = run("ask", "đăng ký tạm trú cần giấy tờ gì")
+    assert result.exit_code == 0
+    for text in ("Đăng ký tạm trú", "Hồ sơ cần chuẩn bị", "CT01", "Lệ phí", "Thời hạn giải quyết", "Nguồn"):
+        assert text in result.stdout
+
+
+def test_ask_abstains_honestly(project: Paths) -> None:
+    result = run("ask", "qwrtpz zzkx")
+    assert result.exit_code == 0
+    assert "chưa có thông tin" in result.stdout and "Các chủ đề gần nhất" in result.stdout
+    data = json.loads(run("ask", "--json", "qwrtpz zzkx").stdout)
+    assert data["abstained"] is True and data["results"]
+
+
+def test_ask_reads_stdin_and_rejects_invalid_utf8(project: Paths) -> None:
+    ok = run("ask", "--json", "-", input="làm hộ chiếu".encode())
+    assert json.loads(ok.stdout)["results"][0]["id"] == "ho-chieu"
+    bad = run("ask", "-", input=b"\xff\xfe\xfa")
+    assert bad.exit_code == 2 and "not UTF-8" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_ask_explain_json_adds_up(project: Paths) -> None:
+    data = json.loads(run("ask", "--json", "--explain", "mất căn cước").stdout)
+    for r in data["results"]:
+        assert sum(c["score"] for c in r["explain"]) == pytest.approx(r["score"], abs=1e-5)
+
+
+def test_list_and_show(project: Paths) -> None:
+    listing = json.loads(run("list", "--json").stdout)
+    assert {"id", "title", "category"} == set(listing[0])
+    assert sorted(d["id"] for d in listing) == ["cap-lai-can-cuoc", "gia-danh-cong-an", "ho-chieu", "tam-tru"]
+    only = json.loads(run("list", "--json", "--category", "canh-bao").stdout)
+    assert [d["id"] for d in only] == ["gia-danh-cong-an"]
+    shown = run("show", "ho-chieu")
+    assert shown.exit_code == 0 and "TK01" in shown.stdout
+    assert json.loads(run("show", "--json", "ho-chieu").stdout)["sections"]["Lệ phí"] == "200.000 đồng."
+
+
+@pytest.mark.parametrize("bad_id", ["../../etc/passwd", "nope", "/etc/passwd", ""])
+def test_show_unknown_or_path_like_ids(project: Paths, bad_id: str) -> None:
+    result = run("show", bad_id)
+    assert result.exit_code == 2 and "no such procedure" in result.stderr
+    assert "root:" not in result.output
+
+
+def test_corpus_check_reports_file_line_problems(project: Paths) -> None:
+    assert run("corpus", "check").exit_code == 0
+    bad = project.corpus / "procedures" / "ho-chieu.md"
+    bad.write_text(bad.read_text("utf-8").replace('category = "xuat-nhap-canh"', 'category = "khac"'), "utf-8")
+    result = run("corpus", "check")
+    assert result.exit_code == 3
+    assert f"{bad}:4: unknown category" in result.stderr
+
+
+def test_index_build_from_a_faq_file_and_ask_with_index(project: Paths, tmp_path: Path) -> None:
+    faq = tmp_path / "unit.jsonl"
+    rows = [
+        {
+            "id": "gio-lam-viec",
+            "question": "Trụ sở công an phường làm việc mấy giờ?",
+            "answer": "Từ 7 giờ 30 đến 17 giờ.",
+        },
+        {"id": "mat-xe", "question": "Bị mất trộm xe máy thì báo ở đâu?", "answer": "Báo ngay công an phường."},
+        {"id": "chi-tra-loi", "question": "", "answer": "Nộp phạt vi phạm giao thông qua Cổng dịch vụ công."},
+    ]
+    faq.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    built = run("index", "build", "--corpus", str(faq), "--out", str(tmp_path / "x"))
+    assert built.exit_code == 0, built.output
+    assert "3 documents" in built.stdout
+    data = json.loads(run("ask", "--index", str(tmp_path / "x"), "--json", "mat xe may bao o dau").stdout)
+    assert data["results"][0]["id"] == "mat-xe"
+    paid = json.loads(run("ask", "--index", str(tmp_path / "x"), "--json", "nộp phạt giao thông").stdout)
+    assert paid["results"][0]["id"] == "chi-tra-loi"
+
+
+def test_index_build_refuses_a_broken_corpus_and_keeps_the_old_index(project: Paths) -> None:
+    assert run("index", "build").exit_code == 0
+    (project.corpus / "procedures" / "x.md").write_text("+++\nid = 'x'\n", "utf-8")
+    result = run("index", "build")
+    assert result.exit_code == 3 and "x.md:1:" in result.stderr
+    assert run("list", "--json", "--index", str(project.index)).exit_code == 0
+
+
+def test_missing_corpus_path_is_a_usage_error(project: Paths, tmp_path: Path) -> None:
+    result = run("index", "build", "--corpus", str(tmp_path / "missing.jsonl"))
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_analyze_shows_channels(project: Paths) -> None:
+    data = json.loads(run("analyze", "--json", "Đăng ký tạm trú").stdout)
+    assert "đăng_ký" in data["word"] and "dang ky" in data["folded"]
+
+
+def test_every_command_has_help() -> None:
+    for cmd in (["ask"], ["index", "build"], ["show"], ["list"], ["corpus", "check"], ["analyze"]):
+        result = run(*cmd, "--help")
+        assert result.exit_code == 0
+        assert len(result.stdout.strip().splitlines()) > 3

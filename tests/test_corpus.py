@@ -1,0 +1,141 @@
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from faq.corpus import check_corpus, load_corpus, parse_faq_file
+from faq.errors import CorpusError
+
+DATA = Path(__file__).parent / "data"
+GOOD = DATA / "corpus" / "procedures" / "tam-tru.md"
+TODAY = dt.date(2026, 11, 28)
+
+
+def variant(tmp_path: Path, edit, name: str = "tam-tru.md") -> list[str]:
+    """Check a corpus made of the good fixture document with one edit applied."""
+    folder = tmp_path / "procedures"
+    folder.mkdir(exist_ok=True)
+    text = GOOD.read_text("utf-8")
+    (folder / name).write_text(edit(text), "utf-8")
+    _, problems = check_corpus(tmp_path, today=TODAY)
+    return [str(p) for p in problems]
+
+
+def test_fixture_documents_are_valid() -> None:
+    docs, problems = check_corpus(DATA / "corpus", today=TODAY)
+    assert problems == []
+    assert [d.id for d in sorted(docs, key=lambda d: d.id)] == [
+        "cap-lai-can-cuoc",
+        "gia-danh-cong-an",
+        "ho-chieu",
+        "tam-tru",
+    ]
+    doc = next(d for d in docs if d.id == "tam-tru")
+    assert doc.section("Lệ phí").startswith("15.000")
+    assert len(doc.qas) == 4 and doc.qas[0][0] == "Có làm online được không?"
+    assert doc.sources[0].url.startswith("https://")
+
+
+RULES = [
+    ("missing field", lambda t: t.replace('agency = "Công an cấp xã nơi đến ở"\n', ""), "required field `agency`"),
+    ("bad id", lambda t: t.replace('id = "tam-tru"', 'id = "Tam Tru"'), "lower-case ASCII"),
+    ("id differs from file", lambda t: t.replace('id = "tam-tru"', 'id = "tam-tru-2"'), "differs from the file name"),
+    ("few questions", lambda t: re.sub(r'  "thuê trọ.*\n  "làm tạm trú ở đâu",\n', "", t), "at least 8"),
+    ("few Q&A", lambda t: t.split("### Tạm trú có thời hạn")[0], "at least 4"),
+    ("no sources", lambda t: re.sub(r"sources = \[.*\]\n", "sources = []\n", t), "required field `sources`"),
+    ("source not a URL", lambda t: t.replace("https://dichvucong.gov.vn/example-tam-tru", "dichvucong"), "not an http"),
+    ("old update", lambda t: t.replace("updated = 2026-11-01", "updated = 2025-01-01"), "over 12 months"),
+    ("future update", lambda t: t.replace("updated = 2026-11-01", "updated = 2027-01-01"), "in the future"),
+    ("quoted date", lambda t: t.replace("updated = 2026-11-01", 'updated = "2026-11-01"'), "must be a date"),
+    ("empty section", lambda t: t.replace("Trong 03 ngày làm việc.\n\n## Nơi", "\n## Nơi"), "is empty"),
+    ("missing section", lambda t: t.replace("## Lệ phí\n", "## Phí\n"), "`## Lệ phí` is missing"),
+    ("unknown category", lambda t: t.replace('category = "cu-tru"', 'category = "khac"'), "unknown category"),
+    ("bad TOML", lambda t: t.replace('title = "Đăng ký tạm trú"', "title = Đăng ký"), "not valid TOML"),
+    ("no front matter", lambda t: t.replace("+++\n", "", 1), "must start with a `+++`"),
+    ("unclosed header", lambda t: t.replace("+++\n\n## Tóm tắt", "\n## Tóm tắt"), "never closed"),
+    ("answerless Q&A", lambda t: t.replace("Tối đa 02 năm, có thể gia hạn.", ""), "has no answer"),
+    ("repeated question", lambda t: t.replace('"làm tạm trú ở đâu"', '"Đăng ký tạm trú cần giấy tờ gì?"'), "repeated"),
+]
+
+
+@pytest.mark.parametrize(("name", "edit", "message"), RULES, ids=[r[0] for r in RULES])
+def test_each_rule_rejects_a_broken_document(tmp_path: Path, name: str, edit, message: str) -> None:
+    problems = variant(tmp_path, edit)
+    assert any(message in p for p in problems), problems
+    assert all(re.match(r"^.+\.md:\d+: ", p) for p in problems)
+
+
+def test_problem_lines_point_at_the_field(tmp_path: Path) -> None:
+    problems = variant(tmp_path, lambda t: t.replace('category = "cu-tru"', 'category = "khac"'))
+    assert problems[0].split(":")[1] == "4"  # line 4: `category = ...`
+
+
+def test_empty_and_non_utf8_files(tmp_path: Path) -> None:
+    folder = tmp_path / "procedures"
+    folder.mkdir()
+    (folder / "a.md").write_text("", "utf-8")
+    (folder / "b.md").write_bytes(b'+++\nid = "b"\n\xff\xfe\n+++\n')
+    _, problems = check_corpus(tmp_path, today=TODAY)
+    text = [str(p) for p in problems]
+    assert any("a.md:1: empty file" in p for p in text)
+    assert any("b.md:3: not UTF-8" in p for p in text)
+
+
+def test_duplicate_ids_and_shared_questions_across_files(tmp_path: Path) -> None:
+    folder = tmp_path / "procedures"
+    folder.mkdir()
+    shutil.copy(GOOD, folder / "tam-tru.md")
+    (folder / "other.md").write_text(GOOD.read_text("utf-8").replace('id = "tam-tru"', 'id = "other"'), "utf-8")
+    _, problems = check_corpus(tmp_path, today=TODAY)
+    assert any("also belongs to `other`" in str(p) and "tam-tru.md" in str(p) for p in problems)
+
+
+def test_load_corpus_raises_listing_every_blocking_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "procedures"
+    folder.mkdir()
+    (folder / "x.md").write_text("no header", "utf-8")
+    (folder / "y.md").write_text("", "utf-8")
+    with pytest.raises(CorpusError) as info:
+        load_corpus(tmp_path, today=TODAY)
+    assert len(info.value.problems) == 2
+
+
+def test_csv_with_bom_quoted_newlines_and_aliases(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    rows = 'id,question,answer,aliases\nq1,"Hỏi\nhai dòng?","Trả lời, có dấu phẩy",a|b\nq2,,Chỉ có trả lời,\n'
+    path.write_bytes(("\ufeff" + rows).encode())
+    docs, problems = parse_faq_file(path)
+    assert problems == []
+    assert docs[0].questions == ("Hỏi\nhai dòng?",) and docs[0].aliases == ("a", "b")
+    assert docs[1].questions == () and docs[1].title == "Chỉ có trả lời"
+
+
+def test_csv_missing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text("id,answer\nq1,x\n", "utf-8")
+    _, problems = parse_faq_file(path)
+    assert str(problems[0]).endswith("faq.csv:1: missing column(s) question; the header needs id,question,answer")
+
+
+def test_csv_line_numbers_follow_quoted_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text('id,question,answer\nq1,"a\nb",ok\n,q,missing id\n', "utf-8")
+    _, problems = parse_faq_file(path)
+    assert [str(p).split(":")[1] for p in problems] == ["4"]
+
+
+def test_jsonl_with_one_broken_line(tmp_path: Path) -> None:
+    path = tmp_path / "faq.jsonl"
+    path.write_text('{"id": "a", "question": "q", "answer": "x"}\n{broken\n[1]\n{"id": "c", "answer": ""}\n', "utf-8")
+    docs, problems = parse_faq_file(path)
+    assert [d.id for d in docs] == ["a"]
+    assert [str(p).split(":", 2)[1] for p in problems] == ["2", "3", "4"]
+
+
+def test_duplicate_ids_in_a_faq_file(tmp_path: Path) -> None:
+    path = tmp_path / "faq.jsonl"
+    path.write_text('{"id": "a", "answer": "x"}\n{"id": "a", "answer": "y"}\n', "utf-8")
+    _, problems = check_corpus(path)
+    assert any("duplicate id `a`" in str(p) for p in problems)

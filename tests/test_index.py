@@ -1,0 +1,110 @@
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from faq.errors import IndexError_
+from faq.index import FORMAT_VERSION, load_index, save_index, vectorize
+from faq.search import Searcher
+
+QUERIES = ["đăng ký tạm trú cần giấy tờ gì", "mat cccd lam lai", "passport", "công an gọi điện", "xyz", ""]
+
+
+def test_query_vectors_equal_scikit_learn() -> None:
+    docs = [["a", "b", "b"], ["b", "c"], ["c", "c", "c", "d"]]
+    vec = TfidfVectorizer(analyzer=lambda x: x, sublinear_tf=True, norm="l2", lowercase=False).fit(docs)
+    vocab = {t: int(i) for t, i in vec.vocabulary_.items()}
+    for tokens in (["b", "b", "c", "zzz"], ["d"], ["zzz"], []):
+        expected = vec.transform([tokens]).toarray().ravel()
+        idx, w = vectorize(tokens, vocab, vec.idf_)
+        got = np.zeros(len(vocab))
+        got[idx] = w
+        assert np.allclose(got, expected, atol=1e-12)
+
+
+def test_save_load_round_trip_gives_identical_scores(built, tmp_path: Path) -> None:
+    index, _ = built
+    save_index(index, tmp_path / "copy")
+    loaded = load_index(tmp_path / "copy")
+    a, b = Searcher(index), Searcher(loaded)
+    for q in QUERIES:
+        assert np.array_equal(a.score(q), b.score(q))
+    assert [d.id for d in loaded.documents] == [d.id for d in index.documents]
+    assert loaded.documents == index.documents
+
+
+def test_manifest_records_what_the_issue_asks(built) -> None:
+    _, paths = built
+    manifest = json.loads((paths.index / "manifest.json").read_text("utf-8"))
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["documents"] == 4
+    assert len(manifest["corpus"]["fingerprint"]) == 64
+    assert {"underthesea", "scikit-learn", "numpy"} <= set(manifest["versions"])
+    assert set(manifest["files"]) >= {"arrays.npz", "vocabulary.json", "documents.json"}
+    assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
+
+
+def copy_index(built, tmp_path: Path) -> Path:
+    index, _ = built
+    target = tmp_path / "idx"
+    save_index(index, target)
+    return target.resolve()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / "arrays.npz").write_bytes((d / "arrays.npz").read_bytes()[:100]), "corrupt"),
+        (lambda d: (d / "documents.json").write_bytes(b"[]"), "corrupt"),
+        (lambda d: (d / "vocabulary.json").unlink(), "missing or unreadable"),
+        (lambda d: (d / "manifest.json").write_text("{not json", "utf-8"), "unreadable or corrupt"),
+        (lambda d: (d / "manifest.json").write_text('{"format": "other"}', "utf-8"), "foreign format"),
+        (lambda d: _set_version(d, FORMAT_VERSION + 1), "newer than this program"),
+        (lambda d: _set_version(d, 0), "old format version"),
+    ],
+    ids=["truncated", "modified", "missing-file", "bad-manifest", "foreign", "future", "old"],
+)
+def test_damaged_index_is_refused_with_the_fix(built, tmp_path: Path, damage, message: str) -> None:
+    directory = copy_index(built, tmp_path)
+    damage(directory)
+    with pytest.raises(IndexError_) as info:
+        load_index(directory)
+    text = str(info.value)
+    assert message in text and "faq index build" in text and "\n" not in text
+
+
+def _set_version(directory: Path, version: int) -> None:
+    manifest = json.loads((directory / "manifest.json").read_text("utf-8"))
+    manifest["format_version"] = version
+    (directory / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+
+
+def test_missing_index_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(IndexError_, match="no index at .*faq index build"):
+        load_index(tmp_path / "none")
+
+
+def test_publishing_replaces_the_symlink_and_drops_the_old_build(built, tmp_path: Path) -> None:
+    index, _ = built
+    target = tmp_path / "idx"
+    save_index(index, target)
+    first = os.readlink(target)
+    save_index(index, target)
+    second = os.readlink(target)
+    assert first != second and target.is_symlink()
+    assert not (tmp_path / first).exists()
+    assert load_index(target).manifest["documents"] == 4
+
+
+def test_publishing_refuses_to_overwrite_a_foreign_directory(built, tmp_path: Path) -> None:
+    index, _ = built
+    target = tmp_path / "precious"
+    target.mkdir()
+    (target / "notes.txt").write_text("keep me", "utf-8")
+    with pytest.raises(IndexError_, match="not an index directory"):
+        save_index(index, target)
+    assert (target / "notes.txt").read_text("utf-8") == "keep me"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".precious.") and p.is_dir()] == []

@@ -1,0 +1,47 @@
+from pathlib import Path
+
+import pytest
+
+from faq.errors import CorpusError
+from faq.lexicon import Lexicon, load_lexicon
+
+DATA = Path(__file__).parent / "data"
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, "utf-8")
+
+
+def test_project_lexicon_loads() -> None:
+    lex = load_lexicon(Path(__file__).parent.parent / "corpus" / "lexicon")
+    assert len(lex.rewrites) > 10 and len(lex.synonyms) > 5 and lex.stopwords
+
+
+def test_malformed_lines_are_reported_with_file_and_line(tmp_path: Path) -> None:
+    write(tmp_path, "rewrites.tsv", "# comment\nko\tkhông\nonly-one-column\nko\tkhong\n")
+    write(tmp_path, "synonyms.tsv", "hộ khẩu\n")
+    write(tmp_path, "stopwords.txt", "ạ\n\tx\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    problems = info.value.problems
+    assert f"{tmp_path / 'rewrites.tsv'}:3:" in problems[0]
+    assert any(p.startswith(f"{tmp_path / 'rewrites.tsv'}:4:") and "already defined on line 2" in p for p in problems)
+    assert any(p.startswith(f"{tmp_path / 'synonyms.tsv'}:1:") for p in problems)
+    assert any(p.startswith(f"{tmp_path / 'stopwords.txt'}:2:") for p in problems)
+
+
+def test_non_utf8_file_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "rewrites.tsv").write_bytes("ko\tkhông\n".encode("utf-16"))
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    assert "not UTF-8" in info.value.problems[0]
+
+
+def test_round_trip_through_dict() -> None:
+    lex = load_lexicon(DATA / "corpus" / "lexicon")
+    assert Lexicon.from_dict(lex.to_dict()) == lex
+
+
+def test_missing_directory_means_empty_lexicon(tmp_path: Path) -> None:
+    assert load_lexicon(tmp_path / "nope") == Lexicon()

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from faq.config import SearchConfig
+from faq.search import MAX_QUERY_CHARS, Searcher
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("đăng ký tạm trú cần giấy tờ gì", "tam-tru"),
+        ("dang ky tam tru", "tam-tru"),
+        ("DANG KY TAM TRU???", "tam-tru"),
+        ("mất cccd làm lại ở đâu", "cap-lai-can-cuoc"),
+        ("mat the can cuoc", "cap-lai-can-cuoc"),
+        ("passport hết hạn", "ho-chieu"),
+        ("có người xưng công an gọi điện bắt chuyển tiền", "gia-danh-cong-an"),
+        ("dang ki tam tru", "tam-tru"),  # typo: ki/ky, caught by character n-grams
+    ],
+)
+def test_expected_document_ranks_first(built, query: str, expected: str) -> None:
+    index, _ = built
+    result = Searcher(index).search(query)
+    assert result.hits[0].id == expected
+    assert not result.abstained
+
+
+def test_gibberish_and_empty_queries_abstain_but_still_suggest(built) -> None:
+    index, _ = built
+    searcher = Searcher(index)
+    for q in ("qwrtpz", "", "   ", "😀😀"):
+        result = searcher.search(q)
+        assert result.abstained
+        assert len(result.hits) == 4  # nearest topics are still offered
+
+
+def test_threshold_comes_from_config(built) -> None:
+    index, _ = built
+    strict = Searcher(index, SearchConfig(threshold=0.99))
+    assert strict.search("đăng ký tạm trú").abstained
+    lenient = Searcher(index, SearchConfig(threshold=0.0001))
+    assert not lenient.search("đăng ký tạm trú").abstained
+
+
+def test_results_are_sorted_and_deterministic(built) -> None:
+    index, _ = built
+    searcher = Searcher(index)
+    a = searcher.search("làm lại giấy tờ")
+    b = Searcher(index).search("làm lại giấy tờ")
+    assert [(h.id, h.score) for h in a.hits] == [(h.id, h.score) for h in b.hits]
+    scores = [h.score for h in a.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_ties_are_broken_by_id(built) -> None:
+    index, _ = built
+    searcher = Searcher(index)
+    order = searcher.rank(np.zeros(len(index.documents)))
+    assert [index.documents[i].id for i in order] == sorted(d.id for d in index.documents)
+
+
+def test_matched_passage_and_answer(built) -> None:
+    index, _ = built
+    hit = Searcher(index).search("lệ phí làm hộ chiếu bao nhiêu").hits[0]
+    assert hit.id == "ho-chieu"
+    assert "lệ phí" in hit.matched.lower()
+    qa = Searcher(index).search("Bao lâu có hộ chiếu?").hits[0]
+    assert qa.matched_kind == "qa" and qa.answer == "08 ngày làm việc."
+
+
+def test_explain_contributions_add_up_to_the_score(built) -> None:
+    index, _ = built
+    result = Searcher(index).search("mat cccd lam lai online duoc khong", explain=True)
+    for hit in result.hits:
+        total = sum(c.score for c in hit.contributions)
+        assert total == pytest.approx(hit.score, abs=1e-9)
+        for c in hit.contributions:
+            assert sum(v for _, v in c.terms) == pytest.approx(c.score, abs=1e-12)
+    assert {c.channel for c in result.hits[0].contributions} >= {"folded", "char"}
+
+
+def test_very_long_query_is_cut_with_a_notice(built) -> None:
+    index, _ = built
+    result = Searcher(index).search("tạm trú " * 1000)
+    assert result.truncated and result.notes and len(result.query) > MAX_QUERY_CHARS
+    assert result.hits[0].id == "tam-tru"
+
+
+def test_synonym_from_lexicon_changes_ranking(built) -> None:
+    """`passport` is mapped to `hộ chiếu` only by the fixture lexicon's synonyms."""
+    index, _ = built
+    searcher = Searcher(index)
+    tokens = searcher.analyzer.analyze("passport", query=True)["word"]
+    assert "hộ_chiếu" in tokens

@@ -1,0 +1,81 @@
+import pytest
+
+from faq.text import (
+    char_ngrams,
+    chunks,
+    fix_tone_placement,
+    fold,
+    has_diacritics,
+    ngrams,
+    normalize,
+    segment,
+    syllables,
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("hoà", "hòa"), ("thuỷ", "thủy"), ("khoẻ", "khỏe"), ("Hoà Bình", "Hòa Bình"), ("loạ", "lọa")],
+)
+def test_tone_placement_is_unified(old: str, new: str) -> None:
+    assert fix_tone_placement(old) == new
+
+
+@pytest.mark.parametrize("word", ["quý", "quỳnh", "hoàng", "thuyền", "hòa", "khuya", "toán"])
+def test_tone_placement_leaves_correct_words(word: str) -> None:
+    assert fix_tone_placement(word) == word
+
+
+def test_normalize_composes_nfd_and_lowercases() -> None:
+    nfd = "ĐĂNG KÝ TẠM TRÚ".lower()
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Đăng Ký Tạm Trú")
+    assert normalize(decomposed) == nfd
+    assert normalize("thuỷ") == normalize("thủy")
+
+
+def test_normalize_removes_control_characters_and_number_separators() -> None:
+    assert normalize("a\x00b\u200bc") == "a b c"
+    assert normalize("Lệ phí 20.000đ và 1,5 triệu") == "lệ phí 20000đ và 1,5 triệu"
+
+
+def test_fold_maps_d_stroke_and_removes_all_marks() -> None:
+    assert fold("đăng ký tạm trú Đà Nẵng") == "dang ky tam tru Da Nang"
+    assert fold("ở ý ưng ơi") == "o y ung oi"
+
+
+def test_has_diacritics() -> None:
+    assert has_diacritics("tạm trú")
+    assert has_diacritics("đ")
+    assert not has_diacritics("dang ky tam tru 123")
+
+
+def test_chunks_split_at_sentence_punctuation() -> None:
+    assert chunks("giấy tờ gì? đăng ký ở đâu\nhỏi thêm") == ["giấy tờ gì", "đăng ký ở đâu", "hỏi thêm"]
+
+
+def test_syllables_drop_punctuation_and_emoji_but_keep_one_letter_words() -> None:
+    assert syllables("ở đâu, ý kiến 😀 — #cccd_moi!") == ["ở", "đâu", "ý", "kiến", "cccd", "moi"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀", "???", "\x00"])
+def test_empty_inputs_give_no_tokens(text: str) -> None:
+    assert [s for c in chunks(normalize(text)) for s in syllables(c)] == []
+    assert segment([]) == []
+    assert char_ngrams([], 3, 5) == []
+
+
+def test_segment_joins_words_and_never_keeps_punctuation() -> None:
+    words = segment(syllables(normalize("đăng ký tạm trú cần giấy tờ gì")))
+    assert "đăng_ký" in words and "tạm_trú" in words and "giấy_tờ" in words
+    assert all(ch.isalnum() or ch == "_" for w in words for ch in w)
+
+
+def test_segment_leaves_unaccented_text_as_syllables() -> None:
+    assert segment(["dang", "ky", "tam", "tru", "can"]) == ["dang", "ky", "tam", "tru", "can"]
+
+
+def test_ngrams_and_char_ngrams() -> None:
+    assert ngrams(["a", "b", "c"], 1, 2) == ["a", "b", "c", "a b", "b c"]
+    assert char_ngrams(["ab"], 3, 3) == [" ab", "ab "]
