@@ -342,6 +342,154 @@ def analyze(
         out.print(f"[bold]{channel}[/bold] ({len(toks)}): " + " | ".join(toks[:80]))
 
 
+# ------------------------------------------------------------------ eval
+
+
+def _print_metrics(report: dict) -> None:
+    mt = report["metrics"]
+    table = Table(
+        title=f"{report['name']}: {mt['n']} in-scope, {mt['out_of_scope']} out-of-scope", title_justify="left"
+    )
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key in (
+        "accuracy_at_1",
+        "mrr_at_10",
+        "recall_at_3",
+        "recall_at_5",
+        "ndcg_at_10",
+        "abstention_precision",
+        "abstention_recall",
+        "abstention_f1",
+        "false_abstention_rate",
+        "coverage_at_95",
+        "threshold",
+    ):
+        ci = mt.get(f"{key}_ci95")
+        table.add_row(key, f"{mt[key]:.4f}" + (f"  [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else ""))
+    out.print(table)
+    types = Table(title="accuracy@1 by type", title_justify="left")
+    types.add_column("type")
+    types.add_column("n", justify="right")
+    types.add_column("acc@1", justify="right")
+    for t, v in report["by_type"].items():
+        types.add_row(t, str(v["n"]), f"{v['accuracy_at_1']:.3f}")
+    out.print(types)
+    out.print(f"{len(report['failures'])} failures at rank 1", soft_wrap=True)
+
+
+@app.command("eval")
+@handle_errors
+def eval_(
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", help="Eval JSONL (default corpus/eval/test.jsonl).")
+    ] = None,
+    index: IndexOpt = None,
+    json_out: JsonOpt = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Write a Markdown report (with baselines).")] = None,
+    ablations: Annotated[bool, typer.Option("--ablations", help="Also run baselines and ablations.")] = False,
+    tune: Annotated[bool, typer.Option("--tune", help="Choose the abstention threshold on dev; save it.")] = False,
+    tune_on: Annotated[Path | None, typer.Option("--tune-on", help="Dev set (default corpus/eval/dev.jsonl).")] = None,
+    gate: Annotated[bool, typer.Option("--gate", help="Fail (exit 5) below the committed floor.")] = False,
+    floor: Annotated[Path | None, typer.Option("--floor", help="Floor file (default corpus/eval/floor.json).")] = None,
+    compare_with: Annotated[Path | None, typer.Option("--compare", help="A previous `eval --json` output.")] = None,
+) -> None:
+    """Measure answer quality on labelled queries (and gate CI on it)."""
+    from faq import evaluate as ev
+    from faq.report import markdown_report, risk_coverage_svg
+
+    paths = Paths.default()
+    eval_dir = paths.corpus / "eval"
+    idx = open_index(index, notify=notify)
+    known = {d.id for d in idx.documents}
+    categories = {d.id: d.category for d in idx.documents}
+    dev_path = tune_on or eval_dir / "dev.jsonl"
+    if tune:
+        from faq.tuning import tune_search
+
+        dev = ev.load_eval_set(dev_path, known)
+        config, summary = tune_search(idx, dev)
+        paths.tuning.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        out.print(f"tuned on {dev_path}: {summary}; wrote {paths.tuning}", soft_wrap=True)
+        return
+    data_path = dataset or eval_dir / "test.jsonl"
+    queries = ev.load_eval_set(data_path, known)
+    searcher = Searcher(idx)
+    full = ev.run_system("full pipeline", ev.searcher_system(searcher), queries, searcher.config.threshold)
+    results = [ev.evaluate(full, categories)]
+    if ablations or report:
+        dev = ev.load_eval_set(dev_path, known)
+        results += _other_systems(ev, idx, queries, dev, categories)
+    overlap = ev.overlap_with_corpus(queries, idx.documents)
+    if report:
+        svg = report.with_suffix(".svg")
+        svg.write_text(risk_coverage_svg({r["name"]: r["risk_coverage"] for r in results}), "utf-8")
+        text = markdown_report(results, _display(data_path), _display(dev_path), overlap, svg.name)
+        report.write_text(text, "utf-8")
+        notify(f"wrote {report} and {svg}")
+    comparison = None
+    if compare_with:
+        try:
+            previous = json.loads(compare_with.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read {compare_with} as an `eval --json` output ({exc})") from None
+        comparison = ev.compare(ev.run_to_json(full, results[0]), previous)
+    if json_out:
+        payload = ev.run_to_json(full, results[0])
+        payload["metrics"]["overlap_with_corpus"] = overlap[1]
+        if len(results) > 1:
+            payload["systems"] = {r["name"]: r["metrics"] for r in results}
+        if comparison:
+            payload["comparison"] = comparison
+        emit_json(payload)
+    elif not report:
+        _print_metrics(results[0])
+        for r in results[1:]:
+            mt = r["metrics"]
+            out.print(
+                f"{r['name']}: acc@1 {mt['accuracy_at_1']:.3f}  MRR@10 {mt['mrr_at_10']:.3f}  "
+                f"abst F1 {mt['abstention_f1']:.3f}",
+                soft_wrap=True,
+            )
+        if comparison:
+            for key in ("accuracy_at_1", "mrr_at_10"):
+                c = comparison[key]
+                out.print(
+                    f"{key}: {c['previous']:.4f} -> {c['current']:.4f} ({c['difference']:+.4f}, "
+                    f"paired randomisation p = {c['p_value']:.4f}, {comparison['shared_queries']} queries)",
+                    soft_wrap=True,
+                )
+    if gate:
+        ev.gate(results[0]["metrics"], floor or eval_dir / "floor.json", overlap[1])
+        notify("quality gate passed")
+
+
+def _display(path: Path) -> str:
+    """A path as the reader of a committed report knows it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(Paths.default().corpus.parent.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _other_systems(ev, idx, queries, dev, categories) -> list[dict]:
+    """Baselines and ablations, each with its abstention threshold tuned on dev, run on the same queries."""
+    import contextlib
+    import io
+
+    systems = []
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        systems.append(("bm25s (same tokens)", ev.bm25_system(idx)))
+        systems.append(("plain TF-IDF (raw syllables)", ev.plain_tfidf_system(idx.documents)))
+        for name, (ablated, config) in ev.ablation_indexes(idx).items():
+            systems.append((name, ev.searcher_system(Searcher(ablated, config))))
+    results = []
+    for name, rank in systems:
+        threshold = ev.tune_threshold(ev.run_system(name, rank, dev, 0.0))
+        results.append(ev.evaluate(ev.run_system(name, rank, queries, threshold), categories))
+    return results
+
+
 def main() -> None:
     app()
 

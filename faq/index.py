@@ -124,25 +124,29 @@ def _matrix(rows: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sp
     )
 
 
-def build_index(
-    documents: Sequence[Document],
-    analyzer_config: AnalyzerConfig,
-    lexicon: Lexicon,
-    search_config: SearchConfig,
-    corpus_info: dict | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> Index:
-    """Analyse every document once, fit one TF-IDF space per channel, and fill field/passage matrices."""
-    from sklearn.feature_extraction.text import TfidfVectorizer  # build-time only
+@dataclass
+class Analysed:
+    """Token lists of a corpus: per (channel, field) one list per document, per channel one per passage."""
 
-    started = time.perf_counter()
-    analyzer = Analyzer(analyzer_config, lexicon)
-    channels = analyzer_config.channels()
-    field_tokens = {(c, f): [] for c in channels for f in DOC_FIELDS}
+    fields: dict[tuple[str, str], list[list[str]]]
+    passages: list[Passage]
+    passage_tokens: dict[str, list[list[str]]]
+
+    def whole(self, channel: str, d: int) -> list[str]:
+        """Every token of document d in one channel (all fields together)."""
+        return [t for f in DOC_FIELDS for t in self.fields[(channel, f)][d]]
+
+
+def analyse_documents(
+    documents: Sequence[Document], analyzer: Analyzer, progress: Callable[[int, int], None] | None = None
+) -> Analysed:
+    """Analyse every unit of every document once (segmentation is the costly step of a build)."""
+    channels = analyzer.config.channels()
+    field_tokens: dict[tuple[str, str], list[list[str]]] = {(c, f): [] for c in channels for f in DOC_FIELDS}
     passage_tokens: dict[str, list[list[str]]] = {c: [] for c in channels}
     passages: list[Passage] = []
     for d, doc in enumerate(documents):
-        per_field = {(c, f): [] for c in channels for f in DOC_FIELDS}
+        per_field: dict[tuple[str, str], list[str]] = {(c, f): [] for c in channels for f in DOC_FIELDS}
         qa_answers = dict(doc.qas)
         for fld, kind, text in _units(doc):
             tokens = analyzer.analyze(text)
@@ -160,17 +164,36 @@ def build_index(
             field_tokens[key].append(toks)
         if progress:
             progress(d + 1, len(documents))
+    return Analysed(field_tokens, passages, passage_tokens)
+
+
+def build_index(
+    documents: Sequence[Document],
+    analyzer_config: AnalyzerConfig,
+    lexicon: Lexicon,
+    search_config: SearchConfig,
+    corpus_info: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Index:
+    """Analyse every document once, fit one TF-IDF space per channel, and fill field/passage matrices."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # build-time only
+
+    started = time.perf_counter()
+    analyzer = Analyzer(analyzer_config, lexicon)
+    channels = analyzer_config.channels()
+    analysed = analyse_documents(documents, analyzer, progress)
+    passages = analysed.passages
 
     vocab, idf, fields, pmat = {}, {}, {}, {}
     for c in channels:
-        whole_docs = [sum((field_tokens[(c, f)][d] for f in DOC_FIELDS), []) for d in range(len(documents))]
+        whole_docs = [analysed.whole(c, d) for d in range(len(documents))]
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2", lowercase=False)
         vectorizer.fit(whole_docs)
         vocab[c] = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
         idf[c] = np.asarray(vectorizer.idf_, dtype=np.float64)
         for f in DOC_FIELDS:
-            fields[(c, f)] = _matrix(field_tokens[(c, f)], vocab[c], idf[c])
-        pmat[c] = _matrix(passage_tokens[c], vocab[c], idf[c])
+            fields[(c, f)] = _matrix(analysed.fields[(c, f)], vocab[c], idf[c])
+        pmat[c] = _matrix(analysed.passage_tokens[c], vocab[c], idf[c])
 
     manifest = {
         "format": FORMAT,

@@ -1,0 +1,368 @@
+"""The offline evaluation harness: labelled queries in, measured answer quality out.
+
+- load_eval_set: JSONL `{"query", "expected": [ids], "type"}`; `expected: []` means out of scope.
+- Systems are functions `query -> (ranked ids, confidence)`: the full pipeline, baselines (bm25s over
+  the same analysed tokens, plain TF-IDF over raw syllables) and ablations (the pipeline minus one
+  component), all run on the same queries.
+- evaluate() computes every metric for one run; compare() tests the difference of two runs;
+  tune_threshold() picks the abstention threshold on dev data.
+Rendering (table, JSON, Markdown, SVG) lives in faq.report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from faq import metrics as m
+from faq.config import SearchConfig
+from faq.corpus import Document
+from faq.errors import CorpusError, GateError
+from faq.index import Index, analyse_documents, build_index
+from faq.search import Searcher
+from faq.text import chunks, normalize, syllables
+
+RankFn = Callable[[str], tuple[list[str], float]]
+QUERY_TYPES = ("formal", "colloquial", "no_diacritics", "typo", "abbreviation", "long")
+OUT_OF_SCOPE = "out_of_scope"
+MAX_OVERLAP = 0.05
+
+
+@dataclass(frozen=True)
+class EvalQuery:
+    query: str
+    expected: tuple[str, ...]
+    type: str
+    hard: bool | None = None
+
+    @property
+    def in_scope(self) -> bool:
+        return bool(self.expected)
+
+
+def load_eval_set(path: Path, known_ids: set[str] | None = None) -> list[EvalQuery]:
+    """Read and validate an eval set; every problem is reported as `file:line: problem`."""
+    problems: list[str] = []
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise CorpusError(f"eval set {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise CorpusError(f"eval set {path} is not UTF-8") from None
+    out: list[EvalQuery] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(row, dict) or not isinstance(row.get("query"), str):
+            problems.append(f"{where}: needs an object with a string `query`")
+            continue
+        expected = row.get("expected")
+        if not isinstance(expected, list) or not all(isinstance(e, str) for e in expected):
+            problems.append(f"{where}: `expected` must be a list of ids ([] for out of scope)")
+            continue
+        unknown = [e for e in expected if known_ids is not None and e not in known_ids]
+        if unknown:
+            problems.append(f"{where}: unknown id(s) {', '.join(unknown)} (not in the index)")
+            continue
+        kind = row.get("type", "")
+        if not isinstance(kind, str) or not kind:
+            problems.append(f"{where}: `type` must be a non-empty string")
+            continue
+        out.append(EvalQuery(row["query"], tuple(expected), kind, row.get("hard")))
+    if problems:
+        raise CorpusError(f"{len(problems)} problem(s) in the eval set {path}", problems)
+    if not out:
+        raise CorpusError(f"eval set {path} holds no queries")
+    return out
+
+
+# ------------------------------------------------------------------ systems
+
+
+def searcher_system(searcher: Searcher) -> RankFn:
+    ids = [d.id for d in searcher.index.documents]
+
+    def rank(query: str) -> tuple[list[str], float]:
+        scores = searcher.score(query)
+        order = searcher.rank(scores)
+        return [ids[i] for i in order], float(scores[order[0]]) if len(order) else 0.0
+
+    return rank
+
+
+def _ranked(ids: Sequence[str], scores: np.ndarray) -> tuple[list[str], float]:
+    order = np.lexsort((np.array(ids), -np.round(scores, 12)))
+    return [ids[i] for i in order], float(scores[order[0]]) if len(order) else 0.0
+
+
+def bm25_system(index: Index) -> RankFn:
+    """bm25s over exactly the token streams the pipeline's analyzer produces (all channels, prefixed)."""
+    import bm25s
+
+    analyzer = index.analyzer()
+    analysed = analyse_documents(index.documents, analyzer)
+    channels = index.channels
+    corpus = [[f"{c}:{t}" for c in channels for t in analysed.whole(c, d)] for d in range(len(index.documents))]
+    retriever = bm25s.BM25()
+    retriever.index(corpus, show_progress=False)
+    vocab = set(t for doc in corpus for t in doc)
+    ids = [d.id for d in index.documents]
+
+    def rank(query: str) -> tuple[list[str], float]:
+        tokens = analyzer.analyze(query, query=True)
+        q = [f"{c}:{t}" for c in channels for t in tokens[c] if f"{c}:{t}" in vocab]
+        scores = np.asarray(retriever.get_scores(q), dtype=float) if q else np.zeros(len(ids))
+        return _ranked(ids, scores)
+
+    return rank
+
+
+def document_text(doc: Document) -> str:
+    """All the text of a document, for baselines that see it as one string."""
+    parts = [doc.title, *doc.aliases, *doc.questions, doc.agency]
+    parts += [f"{s.heading}\n{s.text}" for s in doc.sections]
+    return "\n".join(parts)
+
+
+def plain_tfidf_system(documents: Sequence[Document]) -> RankFn:
+    """scikit-learn TF-IDF over raw lower-cased syllables: no Vietnamese processing at all."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(lowercase=True, sublinear_tf=True)
+    matrix = vectorizer.fit_transform([document_text(d) for d in documents])
+    ids = [d.id for d in documents]
+
+    def rank(query: str) -> tuple[list[str], float]:
+        scores = (matrix @ vectorizer.transform([query]).T).toarray().ravel()
+        return _ranked(ids, scores)
+
+    return rank
+
+
+def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
+    """The pipeline minus one component each, rebuilt from the same documents and lexicon."""
+    cfg, lex, search = index.analyzer_config, index.lexicon, index.search_config
+
+    def rebuilt(**change: bool) -> Index:
+        return build_index(index.documents, replace(cfg, **change), lex, search)
+
+    return {
+        "− segmentation": (rebuilt(segment=False), search),
+        "− diacritic-free channel": (rebuilt(folded=False), search),
+        "− character n-grams": (rebuilt(char=False), search),
+        "− field weighting": (index, search.with_equal_fields()),
+        "− lexicon": (build_index(index.documents, cfg, type(lex)(), search), search),
+    }
+
+
+# ------------------------------------------------------------------ running and measuring
+
+
+@dataclass(frozen=True)
+class Run:
+    """One system's answers to an eval set."""
+
+    name: str
+    queries: tuple[EvalQuery, ...]
+    ranked: tuple[tuple[str, ...], ...]
+    confidence: tuple[float, ...]
+    threshold: float
+
+    @property
+    def abstained(self) -> list[bool]:
+        return [c < self.threshold or c <= 0 for c in self.confidence]
+
+
+def run_system(name: str, rank: RankFn, queries: Sequence[EvalQuery], threshold: float) -> Run:
+    ranked, conf = [], []
+    for q in queries:
+        ids, c = rank(q.query)
+        ranked.append(tuple(ids))
+        conf.append(c)
+    return Run(name, tuple(queries), tuple(ranked), tuple(conf), threshold)
+
+
+def per_query(run: Run) -> list[dict[str, float]]:
+    """Ranking metrics of each in-scope query (out-of-scope queries get none)."""
+    out = []
+    for q, ranked in zip(run.queries, run.ranked, strict=True):
+        if not q.in_scope:
+            out.append({})
+            continue
+        out.append(
+            {
+                "accuracy_at_1": m.accuracy_at(ranked, q.expected, 1),
+                "mrr_at_10": m.reciprocal_rank(ranked, q.expected, 10),
+                "recall_at_3": m.recall_at(ranked, q.expected, 3),
+                "recall_at_5": m.recall_at(ranked, q.expected, 5),
+                "ndcg_at_10": m.ndcg_at(ranked, q.expected, 10),
+            }
+        )
+    return out
+
+
+def evaluate(run: Run, categories: dict[str, str] | None = None, bootstrap: bool = True) -> dict:
+    """Every metric of a run: overall, by type and category, CIs, abstention, risk-coverage, failures."""
+    categories = categories or {}
+    rows = per_query(run)
+    inscope = [i for i, q in enumerate(run.queries) if q.in_scope]
+    abst = run.abstained
+
+    def agg(indices: Sequence[int]) -> dict[str, float]:
+        keys = ("accuracy_at_1", "mrr_at_10", "recall_at_3", "recall_at_5", "ndcg_at_10")
+        return {k: m.mean([rows[i][k] for i in indices]) for k in keys} | {"n": len(indices)}
+
+    metrics = agg(inscope)
+    a = m.abstention([not q.in_scope for q in run.queries], abst)
+    metrics |= {
+        "abstention_precision": a.precision,
+        "abstention_recall": a.recall,
+        "abstention_f1": a.f1,
+        "false_abstention_rate": a.false_abstention_rate,
+        "answered_accuracy": m.mean([rows[i]["accuracy_at_1"] for i in inscope if not abst[i]]),
+        "queries": len(run.queries),
+        "out_of_scope": len(run.queries) - len(inscope),
+        "threshold": run.threshold,
+    }
+    if bootstrap:
+        for key in ("accuracy_at_1", "mrr_at_10"):
+            lo, hi = m.bootstrap_ci([rows[i][key] for i in inscope])
+            metrics[f"{key}_ci95"] = [lo, hi]
+    by_type: dict[str, list[int]] = defaultdict(list)
+    by_category: dict[str, list[int]] = defaultdict(list)
+    for i in inscope:
+        by_type[run.queries[i].type].append(i)
+        by_category[categories.get(run.queries[i].expected[0], "?")].append(i)
+    oos_by_kind: dict[str, list[int]] = defaultdict(list)
+    for i, q in enumerate(run.queries):
+        if not q.in_scope:
+            oos_by_kind["hard" if q.hard else "easy"].append(i)
+    curve = m.risk_coverage([run.confidence[i] for i in inscope], [rows[i]["accuracy_at_1"] == 1.0 for i in inscope])
+    failures = [
+        {"query": run.queries[i].query, "expected": list(run.queries[i].expected), "first": run.ranked[i][0]}
+        for i in inscope
+        if rows[i]["accuracy_at_1"] < 1.0
+    ]
+    metrics["coverage_at_95"] = m.coverage_at_accuracy(curve, 0.95)
+    return {
+        "name": run.name,
+        "metrics": metrics,
+        "by_type": {t: agg(ix) for t, ix in sorted(by_type.items())},
+        "by_category": {c: agg(ix) for c, ix in sorted(by_category.items())},
+        "out_of_scope": {
+            k: {"n": len(ix), "abstained": m.mean([abst[i] for i in ix])} for k, ix in oos_by_kind.items()
+        },
+        "risk_coverage": [{"threshold": p.threshold, "coverage": p.coverage, "accuracy": p.accuracy} for p in curve],
+        "failures": failures,
+    }
+
+
+def run_to_json(run: Run, report: dict) -> dict:
+    """The `eval --json` object: metrics plus every query's ranking."""
+    return {
+        "metrics": report["metrics"],
+        "by_type": report["by_type"],
+        "risk_coverage": report["risk_coverage"],
+        "queries": [
+            {
+                "query": q.query,
+                "expected": list(q.expected),
+                "ranked": list(ranked[:10]),
+                "confidence": conf,
+                "abstained": ab,
+                "type": q.type,
+            }
+            for q, ranked, conf, ab in zip(run.queries, run.ranked, run.confidence, run.abstained, strict=True)
+        ],
+    }
+
+
+def compare(current: dict, previous: dict) -> dict:
+    """Paired differences of two `eval --json` outputs on the queries they share, with p-values."""
+    before = {q["query"]: q for q in previous.get("queries", []) if q.get("expected")}
+    pairs = [(q, before[q["query"]]) for q in current.get("queries", []) if q.get("expected") and q["query"] in before]
+    out = {"shared_queries": len(pairs)}
+    for key, fn in (("accuracy_at_1", lambda r, e: m.accuracy_at(r, e, 1)), ("mrr_at_10", m.reciprocal_rank)):
+        a = [fn(q["ranked"], q["expected"]) for q, _ in pairs]
+        b = [fn(p["ranked"], p["expected"]) for _, p in pairs]
+        out[key] = {
+            "current": m.mean(a),
+            "previous": m.mean(b),
+            "difference": m.mean(a) - m.mean(b),
+            "p_value": m.paired_randomization(a, b) if pairs else 1.0,
+        }
+    return out
+
+
+# ------------------------------------------------------------------ tuning and gating
+
+
+def tune_threshold(run: Run, max_false_abstention: float = 0.03) -> float:
+    """The abstention threshold with the best abstention F1 whose false-abstention rate stays acceptable.
+
+    Candidates are midpoints between observed confidences, so the choice does not sit on a data point.
+    """
+    values = sorted(set(run.confidence))
+    candidates = [0.0] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)]
+    oos = [not q.in_scope for q in run.queries]
+    best, best_key = 0.0, (-1.0, -1.0)
+    for t in candidates:
+        a = m.abstention(oos, [c < t or c <= 0 for c in run.confidence])
+        feasible = a.false_abstention_rate <= max_false_abstention
+        key = (1.0 if feasible else 0.0, a.f1)
+        if key > best_key:
+            best, best_key = t, key
+    return round(best, 6)
+
+
+def overlap_with_corpus(queries: Sequence[EvalQuery], documents: Sequence[Document]) -> tuple[int, float]:
+    """How many eval queries also appear (normalised) among the corpus' own sample questions."""
+
+    def key(text: str) -> str:
+        return " ".join(s for c in chunks(normalize(text)) for s in syllables(c))
+
+    corpus_questions = {key(q) for d in documents for q in (*d.questions, *(qa for qa, _ in d.qas))}
+    hits = sum(1 for q in queries if key(q.query) in corpus_questions)
+    return hits, hits / len(queries) if queries else 0.0
+
+
+def check_gate(metrics: dict, floor: dict, overlap_share: float) -> list[str]:
+    """Reasons the run fails the committed floor (empty list: it passes)."""
+    reasons = []
+    for key in ("accuracy_at_1", "mrr_at_10"):
+        if key in floor and metrics[key] < floor[key]:
+            reasons.append(f"{key} {metrics[key]:.4f} < floor {floor[key]:.4f}")
+    if "abstention_f1" in floor and metrics["abstention_f1"] < floor["abstention_f1"] - 0.03:
+        reasons.append(f"abstention_f1 {metrics['abstention_f1']:.4f} < floor {floor['abstention_f1']:.4f} - 0.03")
+    if overlap_share > MAX_OVERLAP:
+        reasons.append(f"{overlap_share:.1%} of eval queries copy corpus questions (limit {MAX_OVERLAP:.0%})")
+    return reasons
+
+
+def load_floor(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CorpusError(f"floor file {path} does not exist; create it with the current figures") from None
+    except ValueError as exc:
+        raise CorpusError(f"floor file {path} is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise CorpusError(f"floor file {path} must hold a JSON object")
+    return data
+
+
+def gate(metrics: dict, floor_path: Path, overlap_share: float) -> None:
+    reasons = check_gate(metrics, load_floor(floor_path), overlap_share)
+    if reasons:
+        raise GateError("quality gate failed: " + "; ".join(reasons))
