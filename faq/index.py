@@ -30,7 +30,7 @@ from faq import __version__
 from faq.analyzer import Analyzer
 from faq.config import AnalyzerConfig, SearchConfig, analyzer_from_dict, analyzer_to_dict
 from faq.corpus import Document, Section, Source
-from faq.errors import IndexError_
+from faq.errors import CorpusError, IndexError_
 from faq.lexicon import Lexicon
 from faq.storage import build_lock, clean_stale_stages, publish, staging_dir, write_file
 
@@ -86,8 +86,9 @@ def _units(doc: Document) -> list[tuple[str, str, str]]:
     for s in doc.sections:
         if s.heading == "Hỏi đáp":
             units += [("body", "", a) for _, a in doc.qas]
-        else:
-            units.append(("body", "section", f"{s.heading}\n{s.text}"))
+        else:  # a procedure's headings (Lệ phí, Hồ sơ…) are words citizens use; a FAQ row's is not
+            heading = s.heading if doc.kind != "faq" else ""
+            units.append(("body", "section", f"{heading}\n{s.text}"))
     return units
 
 
@@ -187,6 +188,8 @@ def build_index(
     vocab, idf, fields, pmat = {}, {}, {}, {}
     for c in channels:
         whole_docs = [analysed.whole(c, d) for d in range(len(documents))]
+        if not any(whole_docs):
+            raise CorpusError(f"the corpus yields no indexable words in channel `{c}` (is the text empty?)")
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2", lowercase=False)
         vectorizer.fit(whole_docs)
         vocab[c] = {term: int(i) for term, i in vectorizer.vocabulary_.items()}

@@ -127,3 +127,10 @@ def test_every_command_has_help() -> None:
         result = run(*cmd, "--help")
         assert result.exit_code == 0
         assert len(result.stdout.strip().splitlines()) > 3
+
+
+def test_faq_file_without_any_words_is_a_data_error(project: Paths, tmp_path: Path) -> None:
+    faq = tmp_path / "emoji.jsonl"
+    faq.write_text('{"id": "a", "question": "", "answer": "🙂🙂"}\n', "utf-8")
+    result = run("index", "build", "--corpus", str(faq), "--out", str(tmp_path / "x"))
+    assert result.exit_code == 3 and "no indexable words" in result.stderr

@@ -1,0 +1,163 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from faq.analyzer import Analyzer
+from faq.engine import Paths
+from faq.errors import CorpusError
+from faq.evaluate import (
+    EvalQuery,
+    Run,
+    check_gate,
+    compare,
+    evaluate,
+    load_eval_set,
+    overlap_with_corpus,
+    run_to_json,
+    tune_threshold,
+)
+
+DATA = Path(__file__).parent / "data"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_load_eval_set_reports_every_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text(
+        '{"query": "a", "expected": ["x"], "type": "formal"}\n{oops\n{"query": "b", "expected": "x", "type": "t"}\n'
+        '{"query": "c", "expected": ["nope"], "type": "t"}\n{"query": "d", "expected": [], "type": ""}\n',
+        "utf-8",
+    )
+    with pytest.raises(CorpusError) as info:
+        load_eval_set(path, known_ids={"x"})
+    assert [p.split(":")[1] for p in info.value.problems] == ["2", "3", "4", "5"]
+
+
+def make_run(rows, threshold=0.5) -> Run:
+    queries = tuple(EvalQuery(q, tuple(e), t) for q, e, t, _, _ in rows)
+    return Run("x", queries, tuple(tuple(r) for _, _, _, r, _ in rows), tuple(c for *_, c in rows), threshold)
+
+
+def test_evaluate_on_a_hand_made_run() -> None:
+    rows = [
+        ("q1", ["a"], "formal", ["a", "b"], 0.9),
+        ("q2", ["b"], "typo", ["a", "b"], 0.6),
+        ("q3", ["a", "b"], "long", ["c", "a", "b"], 0.4),  # falsely abstained
+        ("q4", [], "out_of_scope", ["a", "b"], 0.2),  # rightly abstained
+    ]
+    report = evaluate(make_run(rows), {"a": "cat1", "b": "cat2"}, bootstrap=False)
+    mt = report["metrics"]
+    assert mt["accuracy_at_1"] == pytest.approx(1 / 3)
+    assert mt["mrr_at_10"] == pytest.approx((1 + 0.5 + 0.5) / 3)
+    assert mt["recall_at_3"] == pytest.approx(1.0)
+    assert mt["abstention_precision"] == 0.5 and mt["abstention_recall"] == 1.0
+    assert mt["false_abstention_rate"] == pytest.approx(1 / 3)
+    assert report["by_type"]["typo"]["accuracy_at_1"] == 0.0
+    assert report["by_category"]["cat1"]["n"] == 2
+    assert [f["query"] for f in report["failures"]] == ["q2", "q3"]
+
+
+def test_tune_threshold_respects_false_abstention_cap() -> None:
+    rows = [(f"q{i}", ["a"], "formal", ["a"], 0.5 + i / 100) for i in range(40)]
+    rows += [(f"o{i}", [], "out_of_scope", ["a"], 0.1 + i / 100) for i in range(10)]
+    t = tune_threshold(make_run(rows, 0.0))
+    run = make_run(rows, t)
+    report = evaluate(run, bootstrap=False)
+    assert report["metrics"]["abstention_f1"] == 1.0 and 0.19 < t < 0.5
+
+
+def test_compare_gives_difference_and_p_value() -> None:
+    better = make_run([(f"q{i}", ["a"], "formal", ["a", "b"], 1.0) for i in range(30)])
+    worse = make_run([(f"q{i}", ["a"], "formal", ["b", "a"], 1.0) for i in range(30)])
+    result = compare(run_to_json(better, evaluate(better, bootstrap=False)), run_to_json(worse, evaluate(worse)))
+    assert result["accuracy_at_1"]["difference"] == 1.0 and result["accuracy_at_1"]["p_value"] < 0.01
+    assert result["shared_queries"] == 30
+
+
+def test_gate_reasons() -> None:
+    metrics = {"accuracy_at_1": 0.8, "mrr_at_10": 0.95, "abstention_f1": 0.83}
+    floor = {"accuracy_at_1": 0.9, "mrr_at_10": 0.9, "abstention_f1": 0.85}  # F1 may sit up to 3 points below
+    reasons = check_gate(metrics, floor, 0.0)
+    assert len(reasons) == 1 and reasons[0].startswith("accuracy_at_1")
+    assert len(check_gate(metrics, floor | {"abstention_f1": 0.87}, 0.0)) == 2
+    assert check_gate(metrics, {}, 0.06)[0].startswith("6.0% of eval queries")
+
+
+def test_eval_set_does_not_copy_corpus_questions() -> None:
+    """The project's own eval sets are written independently of the corpus (the gate checks it too)."""
+    from faq.corpus import load_corpus
+
+    docs = load_corpus(Path(__file__).parent.parent / "corpus")
+    for name in ("dev.jsonl", "test.jsonl"):
+        queries = load_eval_set(Path(__file__).parent.parent / "corpus" / "eval" / name)
+        assert overlap_with_corpus(queries, docs)[1] <= 0.05
+
+
+def test_project_eval_sets_cover_every_document_and_type() -> None:
+    root = Path(__file__).parent.parent
+    ids = {p.stem for p in (root / "corpus" / "procedures").glob("*.md")}
+    total = 0
+    for name in ("dev.jsonl", "test.jsonl"):
+        queries = load_eval_set(root / "corpus" / "eval" / name, known_ids=ids)
+        total += len(queries)
+        for doc_id in ids:
+            assert sum(doc_id in q.expected for q in queries) >= 5, (name, doc_id)
+        inscope = [q for q in queries if q.in_scope]
+        for kind in ("formal", "colloquial", "no_diacritics", "typo", "abbreviation", "long"):
+            assert sum(q.type == kind for q in inscope) >= 0.1 * len(inscope), (name, kind)
+    assert total >= 450
+
+
+def test_eval_cli_json_and_gate(project: Paths) -> None:
+    result = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--json", "--gate", "--floor", str(DATA / "floor.json"))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in ("accuracy_at_1", "mrr_at_10", "recall_at_3", "recall_at_5", "ndcg_at_10", "abstention_f1"):
+        assert 0.0 <= data["metrics"][key] <= 1.0
+    assert data["metrics"]["accuracy_at_1"] >= 0.9
+    q = data["queries"][0]
+    assert set(q) >= {"query", "expected", "ranked", "abstained", "type"} and len(q["ranked"]) == 4
+
+
+def test_gate_fails_with_a_deliberately_broken_analyzer(project: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate can fail: an analyzer that forgets to lower-case queries (a plausible regression) breaks answers."""
+    original = Analyzer.analyze
+
+    def broken(self, text: str, query: bool = False) -> dict[str, list[str]]:
+        tokens = original(self, text, query)
+        return {c: [t.upper() for t in toks] for c, toks in tokens.items()} if query else tokens
+
+    monkeypatch.setattr(Analyzer, "analyze", broken)
+    (project.corpus / "procedures" / "tam-tru.md").touch()
+    result = run("index", "build")
+    assert result.exit_code == 0
+    gated = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--gate", "--floor", str(DATA / "floor.json"))
+    assert gated.exit_code == 5
+    assert "quality gate failed" in gated.stderr
+
+
+def test_report_writes_markdown_and_svg(project: Paths, tmp_path: Path) -> None:
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text((DATA / "eval.jsonl").read_text("utf-8"), "utf-8")
+    out = tmp_path / "REPORT.md"
+    result = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--tune-on", str(dev), "--report", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text("utf-8")
+    for row in (
+        "full pipeline",
+        "bm25s",
+        "plain TF-IDF",
+        "− segmentation",
+        "− diacritic-free channel",
+        "− character n-grams",
+        "− field weighting",
+    ):
+        assert f"| {row}" in text
+    assert out.with_suffix(".svg").read_text("utf-8").startswith("<svg")
