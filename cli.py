@@ -152,6 +152,15 @@ def render_others(hits, title: str) -> None:
 
 
 def render_explain(result: Result) -> None:
+    best = result.hits[0].score if result.hits else 0.0
+    why = ", ".join(term for term, _ in result.referrals)
+    out.print(
+        f"confidence {result.confidence:.4f}"
+        + (f" (best score {best:.4f} lowered: names another agency's procedure: {why})" if why else "")
+        + f"; {'abstained' if result.abstained else 'answered'}",
+        soft_wrap=True,
+        markup=False,
+    )
     for h in result.hits:
         table = Table(title=f"{h.id}: score {h.score:.4f}", title_justify="left")
         for col in ("channel", "field", "contribution", "terms"):
@@ -197,6 +206,8 @@ def ask(
             "Xin lỗi, tôi chưa có thông tin chắc chắn cho câu hỏi này. "
             "Bạn có thể hỏi lại rõ hơn, hoặc liên hệ Công an xã/phường nơi cư trú."
         )
+        for who in dict.fromkeys(who for _, who in result.referrals):
+            out.print(f"Lưu ý: {who}", markup=False)
         render_others(result.hits[:3], "Các chủ đề gần nhất")
     else:
         render_card(result)
@@ -419,7 +430,7 @@ def eval_(
     results = [ev.evaluate(full, categories)]
     if ablations or report:
         dev = ev.load_eval_set(dev_path, known)
-        results += _other_systems(ev, idx, queries, dev, categories)
+        results += _other_systems(ev, idx, queries, dev, categories, full)
     overlap = ev.overlap_with_corpus(queries, idx.documents)
     if report:
         svg = report.with_suffix(".svg")
@@ -472,8 +483,14 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _other_systems(ev, idx, queries, dev, categories) -> list[dict]:
-    """Baselines and ablations, each with its abstention threshold tuned on dev, run on the same queries."""
+def _other_systems(ev, idx, queries, dev, categories, full_run) -> list[dict]:
+    """Baselines and ablations, each with its abstention threshold tuned on dev, run on the same queries,
+    with the paired randomisation p-value of its acc@1 difference against the full pipeline."""
+    from faq.metrics import paired_randomization
+
+    def acc(run) -> list[float]:
+        return [r["accuracy_at_1"] for r in ev.per_query(run) if r]
+
     import contextlib
     import io
 
@@ -486,7 +503,10 @@ def _other_systems(ev, idx, queries, dev, categories) -> list[dict]:
     results = []
     for name, rank in systems:
         threshold = ev.tune_threshold(ev.run_system(name, rank, dev, 0.0))
-        results.append(ev.evaluate(ev.run_system(name, rank, queries, threshold), categories))
+        run = ev.run_system(name, rank, queries, threshold)
+        result = ev.evaluate(run, categories)
+        result["p_vs_full"] = paired_randomization(acc(run), acc(full_run))
+        results.append(result)
     return results
 
 

@@ -32,6 +32,7 @@ class Analyzer:
         ]
         self._stop = frozenset(self.lexicon.stopwords)
         self._fixed = tuple(self.lexicon.fixed_words)
+        self._referrals = [(tuple(fold(s) for s in term), who) for term, who in self.lexicon.other_agencies]
 
     def rewrite(self, sylls: Sequence[str]) -> list[str]:
         """Replace lexicon phrases, longest match first, compared without diacritics."""
@@ -75,6 +76,13 @@ class Analyzer:
         if query:
             chunk_list += self.synonym_chunks(chunk_list)
         return chunk_list
+
+    def referrals(self, text: str) -> list[tuple[str, str]]:
+        """(term, who handles it) for each other agency's term the text mentions, in lexicon order."""
+        if not self._referrals:
+            return []
+        folded = [[fold(s) for s in c] for c in self.prepare(text, query=True)]
+        return [(" ".join(t), who) for t, who in self._referrals if any(_contains(c, t) for c in folded)]
 
     def analyze(self, text: str, query: bool = False) -> dict[str, list[str]]:
         """Token lists per channel (see module doc)."""

@@ -47,7 +47,9 @@ class SearchConfig:
         }
     )
     threshold: float = 0.10  # abstain when the best score is below this
-    margin: float = 0.0  # ...or when best - second is below this and best < threshold + margin_band
+    # Confidence is multiplied by (1 - penalty) when the question names another agency's procedure
+    # (corpus/lexicon/other_agencies.tsv): such questions share words with ours but are not ours.
+    other_agency_penalty: float = 0.5
     top_k: int = 5
 
     def to_dict(self) -> dict[str, Any]:

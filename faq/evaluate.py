@@ -96,7 +96,8 @@ def searcher_system(searcher: Searcher) -> RankFn:
     def rank(query: str) -> tuple[list[str], float]:
         scores = searcher.score(query)
         order = searcher.rank(scores)
-        return [ids[i] for i in order], float(scores[order[0]]) if len(order) else 0.0
+        best = float(scores[order[0]]) if len(order) else 0.0
+        return [ids[i] for i in order], searcher.confidence(best, searcher.analyzer.referrals(query))
 
     return rank
 
@@ -161,6 +162,7 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         "− segmentation": (rebuilt(segment=False), search),
         "− diacritic-free channel": (rebuilt(folded=False), search),
         "− character n-grams": (rebuilt(char=False), search),
+        "− both diacritic-free channels": (rebuilt(folded=False, char=False), search),
         "− field weighting": (index, search.with_equal_fields()),
         "− lexicon": (build_index(index.documents, cfg, type(lex)(), search), search),
     }

@@ -6,6 +6,7 @@ corpus/lexicon/
   synonyms.tsv      `term<TAB>term[<TAB>term...]`       (equivalent wordings: each brings in the others)
   stopwords.txt     one word a line                     (words that carry no meaning here)
   fixed_words.txt   one term a line                     (multi-syllable terms the segmenter keeps whole)
+  other_agencies.tsv `term<TAB>who handles it`          (`kết hôn` -> UBND cấp xã: questions for other agencies)
 All three apply to queries only (documents are written in standard language), matched without
 diacritics so `dc`, `đc`, `ca vet` and `cà vẹt` all hit. Lines starting with `#` and blank lines are
 ignored. Every problem is reported as `file:line: problem`.
@@ -20,7 +21,14 @@ from typing import Any
 from faq.errors import CorpusError
 from faq.text import normalize, syllables
 
-LEXICON_FILES = ("rewrites.tsv", "abbreviations.tsv", "synonyms.tsv", "stopwords.txt", "fixed_words.txt")
+LEXICON_FILES = (
+    "rewrites.tsv",
+    "abbreviations.tsv",
+    "synonyms.tsv",
+    "stopwords.txt",
+    "fixed_words.txt",
+    "other_agencies.tsv",
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class Lexicon:
     synonyms: tuple[tuple[tuple[str, ...], ...], ...] = ()
     stopwords: frozenset[str] = frozenset()
     fixed_words: tuple[str, ...] = ()
+    other_agencies: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +49,7 @@ class Lexicon:
             "synonyms": [[" ".join(t) for t in group] for group in self.synonyms],
             "stopwords": sorted(self.stopwords),
             "fixed_words": list(self.fixed_words),
+            "other_agencies": [[" ".join(a), b] for a, b in self.other_agencies],
         }
 
     @classmethod
@@ -50,6 +60,7 @@ class Lexicon:
             synonyms=tuple(tuple(tuple(t.split()) for t in g) for g in data.get("synonyms", [])),
             stopwords=frozenset(data.get("stopwords", [])),
             fixed_words=tuple(data.get("fixed_words", [])),
+            other_agencies=tuple((tuple(a.split()), b) for a, b in data.get("other_agencies", [])),
         )
 
 
@@ -88,6 +99,26 @@ def parse_rewrites(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...
             continue
         seen[src] = number
         entries.append((src, dst))
+    return entries
+
+
+def parse_referrals(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], str]]:
+    """`term<TAB>who handles it` lines: the second column is shown to citizens as written."""
+    entries, seen = [], {}
+    for number, line in _lines(path, problems):
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) != 2 or not all(cols):
+            problems.append(f"{path}:{number}: expected two columns `term<TAB>who handles it`, got {line!r}")
+            continue
+        term = _phrase(cols[0])
+        if not term:
+            problems.append(f"{path}:{number}: the term has no letters or digits: {line!r}")
+            continue
+        if term in seen:
+            problems.append(f"{path}:{number}: `{cols[0]}` is already defined on line {seen[term]}")
+            continue
+        seen[term] = number
+        entries.append((term, cols[1]))
     return entries
 
 
@@ -135,6 +166,7 @@ def load_lexicon(directory: Path | None) -> Lexicon:
     synonyms = read("synonyms.tsv", parse_synonyms)
     stop = read("stopwords.txt", parse_wordlist)
     fixed = read("fixed_words.txt", parse_wordlist)
+    referrals = read("other_agencies.tsv", parse_referrals)
     if problems:
         raise CorpusError(f"{len(problems)} problem(s) in the lexicon {directory}", problems)
     return Lexicon(
@@ -143,4 +175,5 @@ def load_lexicon(directory: Path | None) -> Lexicon:
         synonyms=tuple(synonyms),
         stopwords=frozenset(stop),
         fixed_words=tuple(fixed),
+        other_agencies=tuple(referrals),
     )

@@ -26,8 +26,8 @@ def _ci(metrics: dict, key: str) -> str:
 
 
 def summary_table(reports: Sequence[dict]) -> str:
-    head = "| system | " + " | ".join(label for _, label in SUMMARY_COLUMNS) + " | threshold |"
-    rule = "|---" * (len(SUMMARY_COLUMNS) + 2) + "|"
+    head = "| system | " + " | ".join(label for _, label in SUMMARY_COLUMNS) + " | threshold | p (acc@1 vs full) |"
+    rule = "|---" * (len(SUMMARY_COLUMNS) + 3) + "|"
     lines = [head, rule]
     for r in reports:
         mt = r["metrics"]
@@ -37,8 +37,13 @@ def summary_table(reports: Sequence[dict]) -> str:
             if key in ("accuracy_at_1", "mrr_at_10"):
                 cell += _ci(mt, key)
             cells.append(cell)
-        lines.append(f"| {r['name']} | " + " | ".join(cells) + f" | {mt['threshold']:.4g} |")
+        p = r.get("p_vs_full")
+        lines.append(f"| {r['name']} | " + " | ".join(cells) + f" | {mt['threshold']:.4g} | {_p(p)} |")
     return "\n".join(lines)
+
+
+def _p(p: float | None) -> str:
+    return "–" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
 
 
 def by_type_table(reports: Sequence[dict]) -> str:
@@ -125,7 +130,10 @@ def markdown_report(
         "## All systems",
         "acc@1 and MRR@10 with 95% bootstrap intervals. Ranking metrics are over in-scope queries whether or not "
         "the system abstained; `false abst` is the share of in-scope queries it declined; `cov@95%` is the largest "
-        "share of in-scope queries it could answer at ≥95% accuracy.",
+        "share of in-scope queries it could answer at ≥95% accuracy. The last column is the two-sided paired "
+        "randomisation p-value of the acc@1 difference against the full pipeline on the same queries: above "
+        "~0.05 the difference is indistinguishable from noise at this test-set size (one query = "
+        f"{1 / max(mt['n'], 1):.4f} acc@1).",
         summary_table(reports),
         "## accuracy@1 by query type",
         by_type_table(reports),

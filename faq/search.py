@@ -9,6 +9,7 @@ they add up to the score exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from faq.config import SearchConfig
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, PASSAGE_KINDS_FOR_MAX, Index, vectorize
+from faq.text import has_diacritics
 
 MAX_QUERY_CHARS = 2000
 
@@ -49,11 +51,14 @@ class Result:
     hits: tuple[Hit, ...]
     truncated: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    confidence: float = 0.0  # the best score, lowered when the question names another agency's procedure
+    referrals: tuple[tuple[str, str], ...] = ()  # (term, who handles it) from the other-agencies lexicon
 
 
 @dataclass(frozen=True)
 class QueryVectors:
     terms: dict[str, tuple[np.ndarray, np.ndarray]]  # channel -> (term ids, weights)
+    weights: dict[str, float]  # channel -> weight for this query
 
 
 class Searcher:
@@ -81,8 +86,12 @@ class Searcher:
     def vectors(self, query: str) -> QueryVectors:
         tokens = self.analyzer.analyze(query, query=True)
         return QueryVectors(
-            {c: vectorize(tokens[c], self.index.vocab[c], self.index.idf[c]) for c in self.index.channels}
+            {c: vectorize(tokens[c], self.index.vocab[c], self.index.idf[c]) for c in self.index.channels},
+            self.query_weights(query),
         )
+
+    def query_weights(self, query: str) -> dict[str, float]:
+        return effective_weights(self.channel_weights, has_diacritics(query))
 
     def _sims(self, matrix, vec: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         idx, w = vec
@@ -93,7 +102,7 @@ class Searcher:
     def _passage_scores(self, qv: QueryVectors) -> np.ndarray:
         total = np.zeros(len(self.index.passages))
         for c in self.index.channels:
-            total += self.channel_weights[c] * self._sims(self.index.passage_matrix[c], qv.terms[c])
+            total += qv.weights[c] * self._sims(self.index.passage_matrix[c], qv.terms[c])
         return total
 
     def score_vector(self, qv: QueryVectors) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +110,7 @@ class Searcher:
         n = len(self.index.documents)
         scores = np.zeros(n)
         for c in self.index.channels:
-            wc = self.channel_weights[c]
+            wc = qv.weights[c]
             for f in DOC_FIELDS:
                 wf = self.field_weights[f]
                 if wc and wf:
@@ -121,6 +130,13 @@ class Searcher:
         """Scores of every document for a query (used by the evaluation harness)."""
         return self.score_vector(self.vectors(query[:MAX_QUERY_CHARS]))[0]
 
+    def confidence(self, best: float, referrals: Sequence[tuple[str, str]]) -> float:
+        """How sure we are of the best answer: its score, discounted when another agency is named."""
+        return best * (1.0 - self.config.other_agency_penalty) if referrals else best
+
+    def abstains(self, confidence: float) -> bool:
+        return confidence < self.config.threshold or confidence <= 0.0
+
     # -------------------------------------------------------------- results
 
     def search(self, query: str, top_k: int | None = None, explain: bool = False) -> Result:
@@ -132,10 +148,10 @@ class Searcher:
         scores, passage = self.score_vector(qv)
         order = self.rank(scores)[:top_k]
         hits = tuple(self._hit(int(d), float(scores[d]), passage, qv, explain) for d in order)
-        best = hits[0].score if hits else 0.0
-        abstained = best < self.config.threshold or best <= 0.0
+        referrals = tuple(self.analyzer.referrals(text))
+        confidence = self.confidence(hits[0].score if hits else 0.0, referrals)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
-        return Result(query=query, abstained=abstained, hits=hits, truncated=truncated, notes=notes)
+        return Result(query, self.abstains(confidence), hits, truncated, notes, confidence, referrals)
 
     def _hit(self, d: int, score: float, passage: np.ndarray, qv: QueryVectors, explain: bool) -> Hit:
         doc = self.index.documents[d]
@@ -156,7 +172,7 @@ class Searcher:
         best_row = max(rows, key=lambda r: (passage[r], -r)) if rows else None
         for c in self.index.channels:
             idx, w = qv.terms[c]
-            wc = self.channel_weights[c]
+            wc = qv.weights[c]
             sources = [(f, self.index.fields[(c, f)], d, self.field_weights[f]) for f in DOC_FIELDS]
             if best_row is not None:
                 sources.append(
@@ -180,6 +196,16 @@ class Searcher:
                 inv[i] = t
             self._inverse_vocab[channel] = inv
         return self._inverse_vocab[channel][term_id]
+
+
+def effective_weights(weights: dict[str, float], accented: bool) -> dict[str, float]:
+    """Channel weights for one query. Unaccented text cannot match accented words, so for such a query
+    the word channel's share goes to the channels that can match it (folded syllables, char n-grams)."""
+    rest = {c: w for c, w in weights.items() if c != "word"}
+    if accented or "word" not in weights or sum(rest.values()) <= 0:
+        return weights
+    total = sum(rest.values())
+    return {c: rest.get(c, 0.0) / total for c in weights}
 
 
 def _summary(doc: Document) -> str:

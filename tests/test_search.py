@@ -92,3 +92,25 @@ def test_synonym_from_lexicon_changes_ranking(built) -> None:
     searcher = Searcher(index)
     tokens = searcher.analyzer.analyze("passport", query=True)["word"]
     assert "hộ_chiếu" in tokens
+
+
+def test_other_agency_terms_lower_confidence_and_are_reported(built) -> None:
+    index, _ = built
+    searcher = Searcher(index, SearchConfig(threshold=0.01, other_agency_penalty=0.5))
+    result = searcher.search("đăng ký kết hôn cần giấy tờ gì")
+    assert result.referrals == (("kết hôn", "Đăng ký kết hôn do UBND cấp xã giải quyết."),)
+    assert result.confidence == pytest.approx(result.hits[0].score * 0.5)
+    plain = searcher.search("đăng ký tạm trú cần giấy tờ gì")
+    assert plain.referrals == () and plain.confidence == plain.hits[0].score
+
+
+def test_unaccented_queries_move_the_word_channel_weight_elsewhere(built) -> None:
+    from faq.search import effective_weights
+
+    weights = {"word": 0.5, "folded": 0.3, "char": 0.2}
+    assert effective_weights(weights, accented=True) == weights
+    moved = effective_weights(weights, accented=False)
+    assert moved["word"] == 0.0 and moved["folded"] == pytest.approx(0.6) and sum(moved.values()) == pytest.approx(1)
+    index, _ = built
+    result = Searcher(index).search("mat the can cuoc", explain=True)
+    assert all(c.channel != "word" for c in result.hits[0].contributions)
