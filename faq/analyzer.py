@@ -32,7 +32,7 @@ class Analyzer:
         ]
         self._stop = frozenset(self.lexicon.stopwords)
         self._fixed = tuple(self.lexicon.fixed_words)
-        self._referrals = [(tuple(fold(s) for s in term), who) for term, who in self.lexicon.other_agencies]
+        self._referrals = [(term, tuple(fold(s) for s in term), who) for term, who in self.lexicon.other_agencies]
 
     def rewrite(self, sylls: Sequence[str]) -> list[str]:
         """Replace lexicon phrases, longest match first, compared without diacritics."""
@@ -82,7 +82,7 @@ class Analyzer:
         if not self._referrals:
             return []
         folded = [[fold(s) for s in c] for c in self.prepare(text, query=True)]
-        return [(" ".join(t), who) for t, who in self._referrals if any(_contains(c, t) for c in folded)]
+        return [(" ".join(term), who) for term, t, who in self._referrals if any(_contains(c, t) for c in folded)]
 
     def analyze(self, text: str, query: bool = False) -> dict[str, list[str]]:
         """Token lists per channel (see module doc)."""

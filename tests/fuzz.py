@@ -1,0 +1,403 @@
+"""Bounded fuzzing of the text pipeline and the corpus parsers (`make fuzz`).
+
+A seeded random mutator (no extra dependency) mutates real inputs: fixture procedure files, FAQ tables
+made from them, the fixture lexicon and citizen queries. Each mutated input goes through one target:
+
+  text        every function of faq.text on the input decoded as argv is (undecodable bytes -> surrogates)
+  analyzer    faq.analyzer.Analyzer.analyze, as a document and as a query
+  procedure   faq.corpus.parse_procedure on a mutated procedure file
+  faq-csv     faq.corpus.check_corpus (parse_faq_file + cross checks) on a mutated CSV table
+  faq-jsonl   the same on a mutated JSONL table
+  lexicon/F   faq.lexicon.load_lexicon with lexicon file F mutated, then an analyzer using it
+
+Any exception other than a documented FaqError subclass, or an input taking over 10 s, is a failure:
+the input is saved, and the run exits 1 after the summary. Replay one with `--replay FILE`.
+
+    python tests/fuzz.py [--seconds 120] [--seed N] [--out DIR]     (or FUZZ_SECONDS, FUZZ_SEED, FUZZ_OUT)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # usable from a checkout without installing
+
+from faq import text as ft  # noqa: E402
+from faq.analyzer import Analyzer  # noqa: E402
+from faq.config import AnalyzerConfig  # noqa: E402
+from faq.corpus import check_corpus, parse_procedure  # noqa: E402
+from faq.errors import FaqError  # noqa: E402
+from faq.lexicon import LEXICON_FILES, load_lexicon  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "corpus"
+DEFAULT_SECONDS = 120.0
+MAX_SECONDS = 300.0
+PER_INPUT_SECONDS = 10
+MAX_BYTES = 64 * 1024
+MAX_TEXT = 2000  # queries are cut to this many characters before analysis
+TODAY = dt.date(2026, 11, 28)
+
+# Fragments that matter to the formats: quoting, structure, encodings, Unicode oddities, size limits.
+TOKENS = [
+    b'"',
+    b"'",
+    b'"""',
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"\t",
+    b"+++\n",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b",",
+    b"=",
+    b"|",
+    b"#",
+    b"\n## ",
+    b"\n### ",
+    b"\\",
+    b"\\u",
+    b"\\ud800",
+    b"\x00",
+    b"\x1f",
+    b"\x7f",
+    b"\xff",
+    b"\xc3",
+    b"\xed\xa0\x80",  # an encoded surrogate: invalid UTF-8
+    "\ufeff".encode(),
+    "\u0301".encode(),
+    "\u0323".encode(),
+    "\u200b".encode(),
+    "\u2028".encode(),
+    "đ".encode(),
+    "İ".encode(),
+    "😀".encode(),
+    "你好".encode(),
+    b"20.000",
+    b"1,5",
+    b"1" * 5000,
+    b"[" * 3000,
+    b"{" * 3000,
+    b'{"a":' * 3000,
+    b"a = [" * 600,
+    b"null",
+    b"true",
+    b"1e999",
+    b"NaN",
+]
+# Values of other types for `key = value` (TOML) and `"key": value` (JSON) lines.
+TOML_VALUES = [
+    "1",
+    "[1]",
+    '["a", 1]',
+    "{a = 1}",
+    "true",
+    "1979-05-27",
+    "1979-05-27T07:32:00Z",
+    '""',
+    "[]",
+    "nan",
+    '[{url = 1}]',
+    '[{ url = "ftp://x" }]',
+    '"' + "ạ" * 300 + '"',
+    "[" * 2000 + "]" * 2000,
+]
+JSON_VALUES = ["1", "[1]", '{"a": 1}', "true", "null", '""', "[]", "1e999", "[[[", "1" * 5000, '"' + "ạ" * 300 + '"']
+
+
+# ------------------------------------------------------------------ mutation
+
+
+def _pos(rng: random.Random, data: bytes) -> int:
+    return rng.randint(0, len(data))
+
+
+def _range(rng: random.Random, data: bytes) -> tuple[int, int]:
+    a = _pos(rng, data)
+    return a, min(len(data), a + rng.choice([1, 2, 8, 64, 512]))
+
+
+def _swap_value(rng: random.Random, data: bytes) -> bytes:
+    """Give a `key = value` or `"key": value` line a value of another type."""
+    lines = data.split(b"\n")
+    candidates = [i for i, line in enumerate(lines) if re.match(rb'^\s*("?[\w-]+"?)\s*[=:]', line)]
+    if not candidates:
+        return data
+    i = rng.choice(candidates)
+    key = re.match(rb'^\s*("?[\w-]+"?)\s*[=:]', lines[i]).group(0)
+    value = rng.choice(JSON_VALUES if b'"' in key else TOML_VALUES)
+    lines[i] = key + b" " + value.encode()
+    return b"\n".join(lines)
+
+
+def _swap_json_field(rng: random.Random, data: bytes) -> bytes:
+    """In a JSONL line, give one field a value of another type (keeps the line valid JSON)."""
+    lines = data.split(b"\n")
+    i = rng.randrange(len(lines))
+    try:
+        row = json.loads(lines[i])
+    except ValueError:
+        return data
+    if not isinstance(row, dict) or not row:
+        return data
+    row[rng.choice(list(row))] = json.loads(rng.choice([v for v in JSON_VALUES if v not in ("[[[", "1e999")]))
+    lines[i] = json.dumps(row, ensure_ascii=rng.random() < 0.5).encode()
+    return b"\n".join(lines)
+
+
+def mutate(rng: random.Random, data: bytes, seeds: list[bytes]) -> bytes:
+    """Apply one to four random edits; the result is capped at MAX_BYTES."""
+    for _ in range(rng.randint(1, 4)):
+        op = rng.randrange(11)
+        if op == 0 and data:  # flip a bit
+            i = rng.randrange(len(data))
+            data = data[:i] + bytes([data[i] ^ (1 << rng.randrange(8))]) + data[i + 1 :]
+        elif op == 1:  # insert a format token
+            i = _pos(rng, data)
+            data = data[:i] + rng.choice(TOKENS) + data[i:]
+        elif op == 2:  # insert random bytes
+            i = _pos(rng, data)
+            data = data[:i] + rng.randbytes(rng.randint(1, 8)) + data[i:]
+        elif op == 3:  # delete a range
+            a, b = _range(rng, data)
+            data = data[:a] + data[b:]
+        elif op == 4:  # duplicate a range elsewhere
+            a, b = _range(rng, data)
+            i = _pos(rng, data)
+            data = data[:i] + data[a:b] + data[i:]
+        elif op == 5:  # repeat a range many times
+            a, b = _range(rng, data)
+            data = data[:a] + data[a:b] * rng.choice([10, 100, 1000]) + data[b:]
+        elif op == 6:  # splice in part of another seed
+            other = rng.choice(seeds)
+            a, b = _range(rng, other)
+            i = _pos(rng, data)
+            data = data[:i] + other[a:b] + data[i:]
+        elif op == 7:  # truncate
+            data = data[: _pos(rng, data)]
+        elif op == 8:  # swap two lines
+            lines = data.split(b"\n")
+            i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+            data = b"\n".join(lines)
+        elif op == 9:
+            data = _swap_value(rng, data)
+        else:
+            data = _swap_json_field(rng, data)
+    return data[:MAX_BYTES]
+
+
+# ------------------------------------------------------------------ seeds
+
+
+def _faq_rows() -> list[dict]:
+    rows = []
+    for path in sorted((DATA / "procedures").glob("*.md")):
+        text = path.read_text("utf-8")
+        questions = re.findall(r'^  "(.+)",$', text, flags=re.M)
+        answer = text.split("## Tóm tắt", 1)[1].split("\n## ", 1)[0].strip()
+        rows.append(
+            {"id": path.stem, "question": questions[0], "answer": answer, "aliases": "a|b", "category": "cu-tru"}
+        )
+        rows.append({"id": path.stem + "-2", "question": "", "answer": answer + "\nhai dòng, có dấu phẩy"})
+    return rows
+
+
+def _csv_seed(rows: list[dict]) -> bytes:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, ["id", "question", "answer", "title", "category", "aliases"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def _query_seeds() -> list[bytes]:
+    lines = (ROOT / "tests" / "data" / "eval.jsonl").read_text("utf-8").splitlines()
+    queries = [json.loads(line)["query"] for line in lines if line.strip()]
+    queries += ["", "   ", "<script>alert(1)</script> tạm trú", "ĐĂNG KÝ TẠM TRÚ 20.000đ", "hoà thuỷ khoẻ quý", "cccd"]
+    return [q.encode() for q in queries]
+
+
+# ------------------------------------------------------------------ targets
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="surrogateescape")[:MAX_TEXT]
+
+
+def target_text(data: bytes, _: Path) -> None:
+    s = _text(data)
+    for fn in (ft.nfc, ft.fix_tone_placement, ft.normalize, ft.fold, ft.has_diacritics, ft.chunks, ft.syllables):
+        fn(s)
+    for chunk in ft.chunks(ft.normalize(s)):
+        sylls = ft.syllables(chunk)
+        words = ft.segment(sylls[:200], ("thẻ căn cước",))
+        ft.ngrams(words, 1, 3)
+        ft.char_ngrams([ft.fold(w) for w in sylls], 3, 5)
+
+
+def target_analyzer(data: bytes, _: Path) -> None:
+    s = _text(data)
+    ANALYZER.analyze(s)
+    ANALYZER.analyze(s, query=True)
+
+
+def target_procedure(data: bytes, tmp: Path) -> None:
+    path = tmp / "tam-tru.md"
+    path.write_bytes(data)
+    parse_procedure(path, today=TODAY)
+
+
+def _faq_target(suffix: str) -> Callable[[bytes, Path], None]:
+    def run(data: bytes, tmp: Path) -> None:
+        path = tmp / f"faq{suffix}"
+        path.write_bytes(data)
+        check_corpus(path)
+
+    return run
+
+
+def _lexicon_target(name: str) -> Callable[[bytes, Path], None]:
+    def run(data: bytes, tmp: Path) -> None:
+        folder = tmp / "lexicon"
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(DATA / "lexicon", folder)
+        (folder / name).write_bytes(data)
+        lexicon = load_lexicon(folder)
+        analyzer = Analyzer(AnalyzerConfig(), lexicon)
+        for query in ("đk tạm trú ko mất tiền hả", "làm thẻ căn cước cccd", "hộ khẩu"):
+            analyzer.analyze(query, query=True)
+
+    return run
+
+
+ANALYZER = Analyzer(AnalyzerConfig(), load_lexicon(DATA / "lexicon"))
+
+
+def targets() -> dict[str, tuple[Callable[[bytes, Path], None], list[bytes], str]]:
+    """name -> (run, seeds, file suffix of a saved input)."""
+    queries = _query_seeds()
+    procedures = [p.read_bytes() for p in sorted((DATA / "procedures").glob("*.md"))]
+    rows = _faq_rows()
+    csv_seeds = [_csv_seed(rows), b"\xef\xbb\xbf" + _csv_seed(rows[:3]), b'id,question,answer\nq1,"a\nb",c\n\n,,\n']
+    jsonl = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
+    out = {
+        "text": (target_text, queries, ".txt"),
+        "analyzer": (target_analyzer, queries + [p[:MAX_TEXT] for p in procedures], ".txt"),
+        "procedure": (target_procedure, procedures, ".md"),
+        "faq-csv": (_faq_target(".csv"), csv_seeds, ".csv"),
+        "faq-jsonl": (_faq_target(".jsonl"), [jsonl, jsonl[:300]], ".jsonl"),
+    }
+    for name in LEXICON_FILES:
+        out[f"lexicon/{name}"] = (_lexicon_target(name), [(DATA / "lexicon" / name).read_bytes()], "-" + name)
+    return out
+
+
+# ------------------------------------------------------------------ running
+
+
+class SlowInput(Exception):
+    """An input took longer than PER_INPUT_SECONDS (a hang or a pathological regex)."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise SlowInput(f"took over {PER_INPUT_SECONDS} s")
+
+
+def run_one(run: Callable[[bytes, Path], None], data: bytes, tmp: Path) -> str | None:
+    """None when the target accepted or cleanly refused the input, else the traceback."""
+    signal.alarm(PER_INPUT_SECONDS)
+    try:
+        run(data, tmp)
+    except FaqError:
+        pass
+    except Exception:  # noqa: BLE001 - anything else is exactly what we are looking for
+        return traceback.format_exc()
+    finally:
+        signal.alarm(0)
+    return None
+
+
+def fuzz(seconds: float, seed: int, out: Path) -> int:
+    signal.signal(signal.SIGALRM, _alarm)
+    table = targets()
+    rng = random.Random(seed)
+    counts: Counter[str] = Counter()
+    failures: dict[str, Path] = {}
+    names = list(table)
+    print(f"fuzz: seed {seed}, {seconds:.0f} s, {len(names)} targets", flush=True)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="faq-fuzz-") as tmp_name:
+        tmp = Path(tmp_name)
+        i = 0
+        while time.monotonic() - started < seconds and len(failures) < len(names):
+            name = names[i % len(names)]
+            i += 1
+            if name in failures:
+                continue
+            run, seeds, suffix = table[name]
+            data = mutate(rng, rng.choice(seeds), seeds) if rng.random() < 0.95 else rng.choice(seeds)
+            counts[name] += 1
+            error = run_one(run, data, tmp)
+            if error:
+                out.mkdir(parents=True, exist_ok=True)
+                saved = out / f"{name.replace('/', '_')}-{seed}-{counts[name]}{suffix}"
+                saved.write_bytes(data)
+                failures[name] = saved
+                print(f"FAIL {name}: input saved to {saved}\n{error}", file=sys.stderr, flush=True)
+    elapsed = time.monotonic() - started
+    for name in names:
+        status = f"FAILED, replay: python tests/fuzz.py --replay {failures[name]}" if name in failures else "ok"
+        print(f"  {name:<26} {counts[name]:>7} inputs  {status}")
+    print(f"fuzz: {sum(counts.values())} inputs in {elapsed:.1f} s, seed {seed}, {len(failures)} failing target(s)")
+    return 1 if failures else 0
+
+
+def replay(path: Path) -> int:
+    """Run a saved input through the target its file name names."""
+    table = targets()
+    key = path.name.split("-")[0]
+    name = next((n for n in table if n.replace("/", "_").startswith(key) and path.name.startswith(n.replace("/", "_"))), None)
+    if name is None:
+        print(f"cannot tell the target of {path.name}; expected one of {', '.join(table)}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="faq-fuzz-") as tmp:
+        error = run_one(table[name][0], path.read_bytes(), Path(tmp))
+    print(error or f"{name}: no failure")
+    return 1 if error else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("FUZZ_SECONDS", DEFAULT_SECONDS)))
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", time.time_ns() % 1_000_000)))
+    parser.add_argument("--out", type=Path, default=Path(os.environ.get("FUZZ_OUT", tempfile.gettempdir())) / "faq-fuzz")
+    parser.add_argument("--replay", type=Path, help="run one saved failing input again")
+    args = parser.parse_args()
+    if args.replay:
+        return replay(args.replay)
+    return fuzz(min(max(args.seconds, 1.0), MAX_SECONDS), args.seed, args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
