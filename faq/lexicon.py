@@ -82,44 +82,35 @@ def _lines(path: Path, problems: list[str]) -> list[tuple[int, str]]:
     return out
 
 
-def parse_rewrites(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """`source<TAB>target` lines (rewrites and abbreviations share the format)."""
+def _pairs(path: Path, problems: list[str], layout: str, phrase_target: bool) -> list[tuple[tuple[str, ...], object]]:
+    """Two-column lines keyed by a phrase; the key must be unique. `layout` names the columns in errors."""
     entries, seen = [], {}
     for number, line in _lines(path, problems):
         cols = [c.strip() for c in line.split("\t")]
         if len(cols) != 2 or not all(cols):
-            problems.append(f"{path}:{number}: expected two columns `citizen form<TAB>standard form`, got {line!r}")
+            problems.append(f"{path}:{number}: expected two columns `{layout}`, got {line!r}")
             continue
-        src, dst = _phrase(cols[0]), _phrase(cols[1])
-        if not src or not dst:
+        key = _phrase(cols[0])
+        target = _phrase(cols[1]) if phrase_target else cols[1]
+        if not key or not target:
             problems.append(f"{path}:{number}: an entry has no letters or digits: {line!r}")
             continue
-        if src in seen:
-            problems.append(f"{path}:{number}: `{cols[0]}` is already defined on line {seen[src]}")
+        if key in seen:
+            problems.append(f"{path}:{number}: `{cols[0]}` is already defined on line {seen[key]}")
             continue
-        seen[src] = number
-        entries.append((src, dst))
+        seen[key] = number
+        entries.append((key, target))
     return entries
+
+
+def parse_rewrites(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """`source<TAB>target` lines (rewrites and abbreviations share the format)."""
+    return _pairs(path, problems, "citizen form<TAB>standard form", phrase_target=True)  # type: ignore[return-value]
 
 
 def parse_referrals(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], str]]:
     """`term<TAB>who handles it` lines: the second column is shown to citizens as written."""
-    entries, seen = [], {}
-    for number, line in _lines(path, problems):
-        cols = [c.strip() for c in line.split("\t")]
-        if len(cols) != 2 or not all(cols):
-            problems.append(f"{path}:{number}: expected two columns `term<TAB>who handles it`, got {line!r}")
-            continue
-        term = _phrase(cols[0])
-        if not term:
-            problems.append(f"{path}:{number}: the term has no letters or digits: {line!r}")
-            continue
-        if term in seen:
-            problems.append(f"{path}:{number}: `{cols[0]}` is already defined on line {seen[term]}")
-            continue
-        seen[term] = number
-        entries.append((term, cols[1]))
-    return entries
+    return _pairs(path, problems, "term<TAB>who handles it", phrase_target=False)  # type: ignore[return-value]
 
 
 def parse_synonyms(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], ...]]:
