@@ -49,5 +49,11 @@ tune: install ## Choose weights and the abstention threshold on the dev set (wri
 report: install ## Regenerate corpus/eval/REPORT.md (full pipeline, baselines and ablations)
 	$(PY) cli.py eval --report corpus/eval/REPORT.md --ablations
 
+bench: install ## Benchmark latency, cold start, build time/size/memory beside bm25s (SIZES=real,1k,10k,100k)
+	$(PY) bench/run.py $(if $(SIZES),--sizes $(SIZES))
+
+fuzz: install ## Fuzz the analyzer and corpus parsers, ~2 min (FUZZ_SECONDS=n up to 300, FUZZ_SEED=n to replay)
+	$(PY) tests/fuzz.py $(if $(FUZZ_SECONDS),--seconds $(FUZZ_SECONDS)) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
 clean: ## Remove built indexes and caches (keeps .venv)
 	rm -rf indexes/default indexes/.default.* .pytest_cache

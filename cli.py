@@ -10,13 +10,12 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
@@ -88,6 +87,10 @@ def notify(message: str) -> None:
 def read_query(query: str) -> str:
     """The query text; `-` reads standard input, which must be UTF-8."""
     if query != "-":
+        try:  # bytes of an argument that are not UTF-8 arrive as lone surrogates; they cannot be printed back
+            query.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise UsageError(f"the query is not UTF-8 text (character {exc.start}); send UTF-8") from None
         return query
     data = sys.stdin.buffer.read()
     try:
@@ -135,6 +138,8 @@ def render_card(result: Result) -> None:
     if doc.updated:
         parts.append(f"*Thông tin kiểm tra lần cuối: {doc.updated}*")
     subtitle = f"{doc.id} · điểm {best.score:.3f}"
+    from rich.markdown import Markdown  # lazily: ~30 ms of start-up that `ask --json` does not need
+
     out.print(Panel(Markdown("\n\n".join(parts)), title=f"[bold]{doc.title}[/bold]", subtitle=subtitle))
 
 
@@ -173,30 +178,88 @@ def render_explain(result: Result) -> None:
         out.print(table)
 
 
+def ask_json(result: Result, explain: bool) -> dict:
+    """What `ask --json` prints for one result (and `ask --batch` for each line)."""
+    data = result_to_json(result)
+    if explain:
+        for item, hit in zip(data["results"], result.hits, strict=True):
+            item["explain"] = [
+                {"channel": c.channel, "field": c.field, "score": c.score, "terms": [list(t) for t in c.terms]}
+                for c in hit.contributions
+            ]
+    return data
+
+
+def batch_lines(source: Path) -> Iterator[tuple[int, str]]:
+    """(line number, query) for each line of a UTF-8 file or of stdin (`-`), read as it arrives.
+
+    A leading byte-order mark and each line's `\\r\\n` ending are dropped; an empty line is a query
+    (an empty one). A line that is not UTF-8 stops the batch with a usage error naming it.
+    """
+    name = "standard input" if str(source) == "-" else str(source)
+    if str(source) == "-":
+        stream = sys.stdin.buffer
+    else:
+        try:
+            stream = open(source, "rb")  # closed in the finally below
+        except OSError as exc:
+            raise UsageError(f"cannot read the batch file {source}: {exc.strerror}") from None
+    try:
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            raw = raw[:-1] if raw.endswith(b"\n") else raw
+            raw = raw[:-1] if raw.endswith(b"\r") else raw
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"{name} line {number} is not UTF-8 text (byte {exc.start}); send UTF-8") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
 @app.command()
 @handle_errors
 def ask(
-    query: Annotated[str, typer.Argument(help="The question, or - to read it from standard input.")],
+    query: Annotated[
+        str | None,
+        typer.Argument(metavar="QUERY", help="The question, or - to read it from standard input.", show_default=False),
+    ] = None,
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=100, help="How many results.")] = 5,
     json_out: JsonOpt = False,
     index: IndexOpt = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show what each term contributed.")] = False,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--batch",
+            metavar="FILE",
+            help="Answer every line of FILE (- for standard input, UTF-8) in one process: one `--json` line each.",
+        ),
+    ] = None,
 ) -> None:
     """Answer a citizen's question with the best-matching procedure."""
+    if batch is not None:
+        if query is not None:
+            raise UsageError("give either a QUERY or --batch FILE, not both")
+        searcher = Searcher(open_index(index, notify=notify))
+        for number, line in batch_lines(batch):
+            result = searcher.search(line, top_k=top_k, explain=explain)
+            for note in result.notes:
+                notify(f"notice: line {number}: {note}")
+            emit_json(ask_json(result, explain))
+            sys.stdout.flush()  # a caller feeding stdin line by line gets each answer at once
+        return
+    if query is None:
+        raise UsageError("missing QUERY (or --batch FILE); see `faq ask --help`")
     text = read_query(query)
     searcher = Searcher(open_index(index, notify=notify))
     result = searcher.search(text, top_k=top_k, explain=explain)
     for note in result.notes:
         notify(f"notice: {note}")
     if json_out:
-        data = result_to_json(result)
-        if explain:
-            for item, hit in zip(data["results"], result.hits, strict=True):
-                item["explain"] = [
-                    {"channel": c.channel, "field": c.field, "score": c.score, "terms": [list(t) for t in c.terms]}
-                    for c in hit.contributions
-                ]
-        emit_json(data)
+        emit_json(ask_json(result, explain))
         return
     if not text.strip():
         out.print("Bạn hãy nhập câu hỏi, ví dụ: [italic]đăng ký tạm trú cần giấy tờ gì[/italic]")
@@ -284,6 +347,8 @@ def show(
         lines.append("## Nguồn\n" + "\n".join(f"- {s.title} {s.date} — {s.url}" for s in doc.sources))
     if doc.updated:
         lines.append(f"*Thông tin kiểm tra lần cuối: {doc.updated}*")
+    from rich.markdown import Markdown
+
     out.print(Panel(Markdown("\n\n".join(lines)), title=f"[bold]{doc.title}[/bold]", subtitle=doc.id))
 
 

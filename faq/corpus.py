@@ -203,6 +203,9 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
         line = int(m.group(1)) + 1 if m else 1
         problems.append(Problem(p, line, f"header is not valid TOML: {str(exc).split(' (at')[0]}"))
         return _Parsed(None, problems)
+    except (ValueError, RecursionError):  # tomllib lets these through: an integer over 4300 digits, `[[[[…`
+        problems.append(Problem(p, 2, "header is not valid TOML: a number too long or values nested too deeply"))
+        return _Parsed(None, problems)
 
     def bad(key: str, message: str, blocking: bool = True) -> None:
         problems.append(Problem(p, _key_line(header_text, key), message, blocking))
@@ -218,9 +221,10 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
         bad("id", f"id `{doc_id}` must be lower-case ASCII words joined by `-`")
     if doc_id and doc_id != path.stem:
         bad("id", f"id `{doc_id}` differs from the file name `{path.name}`; rename one of them")
-    if header.get("category") and header.get("category") not in CATEGORIES:
-        bad("category", f"unknown category `{header.get('category')}`; use one of: {', '.join(CATEGORIES)}")
-    kind = header.get("kind")
+    category = header.get("category") if isinstance(header.get("category"), str) else ""  # else reported above
+    if category and category not in CATEGORIES:
+        bad("category", f"unknown category `{category}`; use one of: {', '.join(CATEGORIES)}")
+    kind = header.get("kind") if isinstance(header.get("kind"), str) else None  # a list is unhashable
     if kind and kind not in REQUIRED_SECTIONS:
         bad("kind", f"unknown kind `{kind}`; use one of: {', '.join(REQUIRED_SECTIONS)}")
     aliases = _str_list(header.get("aliases", []))
@@ -331,6 +335,9 @@ def _faq_record(row: dict, path: str, line: int, problems: list[Problem]) -> Doc
     aliases = row.get("aliases") or []
     if isinstance(aliases, str):
         aliases = [a for a in aliases.split("|")]
+    elif not isinstance(aliases, list):
+        problems.append(Problem(path, line, "`aliases` must be a list of texts (`|`-separated in CSV)"))
+        aliases = []
     title = text("title") or question or answer[:80]
     return Document(
         id=doc_id,
@@ -361,6 +368,9 @@ def parse_faq_file(path: Path) -> tuple[list[Document], list[Problem]]:
             except json.JSONDecodeError as exc:
                 problems.append(Problem(p, number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
                 continue
+            except (ValueError, RecursionError):  # a number over 4300 digits, arrays nested ~1000 deep
+                problems.append(Problem(p, number, "not valid JSON (a number too long or nesting too deep)"))
+                continue
             if not isinstance(row, dict):
                 problems.append(Problem(p, number, "each line must be a JSON object"))
                 continue
@@ -368,24 +378,35 @@ def parse_faq_file(path: Path) -> tuple[list[Document], list[Problem]]:
             if doc:
                 docs.append(doc)
     else:
-        reader = csv.DictReader(io.StringIO(raw, newline=""))
-        columns = [c.strip().lower() for c in reader.fieldnames or []]
+        docs = _csv_records(raw, p, problems)
+    return docs, problems
+
+
+def _csv_records(raw: str, path: str, problems: list[Problem]) -> list[Document]:
+    """Rows of a CSV table. A plain csv.reader, so blank lines are skipped but counted in line numbers."""
+    reader = csv.reader(io.StringIO(raw, newline=""))
+    docs: list[Document] = []
+    start = 1
+    try:
+        columns = [c.strip().lower() for c in next(reader, [])]
         missing = [c for c in ("id", "question", "answer") if c not in columns]
         if missing:
             problems.append(
-                Problem(p, 1, f"missing column(s) {', '.join(missing)}; the header needs id,question,answer")
+                Problem(path, 1, f"missing column(s) {', '.join(missing)}; the header needs id,question,answer")
             )
-            return [], problems
-        start = 2
-        for row in reader:
-            clean = {(k or "").strip().lower(): v for k, v in row.items()}
-            if None in row:
-                problems.append(Problem(p, start, "more fields than the header has columns"))
-            doc = _faq_record(clean, p, start, problems)
-            if doc:
-                docs.append(doc)
+            return []
+        start = reader.line_num + 1
+        for values in reader:
+            if values:
+                if len(values) > len(columns):
+                    problems.append(Problem(path, start, "more fields than the header has columns"))
+                doc = _faq_record(dict(zip(columns, values, strict=False)), path, start, problems)
+                if doc:
+                    docs.append(doc)
             start = reader.line_num + 1
-    return docs, problems
+    except csv.Error as exc:  # a field over 128 KB: usually a quote opened here and never closed
+        problems.append(Problem(path, start, f"not valid CSV ({exc}); is a quote left open here?"))
+    return docs
 
 
 # ---------------------------------------------------------------- whole corpus
@@ -422,9 +443,11 @@ def check_corpus(corpus: Path, today: dt.date | None = None) -> tuple[list[Docum
 def _cross_checks(docs: Iterable[Document]) -> list[Problem]:
     problems, ids, questions = [], {}, {}
     for doc in docs:
+        # A FAQ row is pointed at by its own line (kept in its answer section); a procedure by its file.
+        line = doc.sections[0].line if doc.kind == "faq" and doc.sections else 1
         if doc.id in ids:
-            problems.append(Problem(doc.path, 1, f"duplicate id `{doc.id}` (also in {ids[doc.id]})"))
-        ids.setdefault(doc.id, doc.path)
+            problems.append(Problem(doc.path, line, f"duplicate id `{doc.id}` (also in {ids[doc.id]})"))
+        ids.setdefault(doc.id, f"{doc.path}:{line}" if doc.kind == "faq" else doc.path)
         if doc.kind == "faq":
             continue
         for q in doc.questions:

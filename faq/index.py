@@ -32,7 +32,7 @@ from faq.config import AnalyzerConfig, SearchConfig, analyzer_from_dict, analyze
 from faq.corpus import Document, Section, Source
 from faq.errors import CorpusError, IndexError_
 from faq.lexicon import Lexicon
-from faq.storage import build_lock, clean_stale_stages, publish, staging_dir, write_file
+from faq.storage import build_lock, clean_stale_stages, publish, read_published, staging_dir, write_file
 
 FORMAT = "faq-index"
 FORMAT_VERSION = 1
@@ -276,9 +276,12 @@ def _payload(index: Index) -> dict[str, bytes]:
     }
 
 
-def save_index(index: Index, target: Path) -> None:
-    """Write the index beside `target`, then publish it atomically (see faq.storage)."""
-    with build_lock(target):
+def save_index(index: Index, target: Path, lock_wait: float | None = None) -> None:
+    """Write the index beside `target`, then publish it atomically (see faq.storage).
+
+    Waits up to `lock_wait` seconds (default faq.storage.LOCK_WAIT_SECONDS) for another build of `target`.
+    """
+    with build_lock(target, lock_wait):
         clean_stale_stages(target)
         stage = staging_dir(target)
         files = _payload(index)
@@ -328,7 +331,11 @@ def _verified_bytes(directory: Path, name: str, expected: dict) -> bytes:
 
 def load_index(directory: Path) -> Index:
     """Load and verify an index. Any inconsistency is refused with a one-line IndexError_."""
-    directory = directory.resolve() if directory.is_symlink() else directory
+    return read_published(directory, _load_build)
+
+
+def _load_build(directory: Path) -> Index:
+    """Load one build directory (`load_index` picks it and retries when a publish replaces it)."""
     manifest = read_manifest(directory)
     files = manifest.get("files")
     needed = ("arrays.npz", "vocabulary.json", "documents.json", "passages.json", "lexicon.json")
@@ -355,9 +362,12 @@ def load_index(directory: Path) -> Index:
 
         fields = {(c, f): mat(f"{c}.{f}") for c in channels for f in DOC_FIELDS}
         pmat = {c: mat(f"{c}.passages") for c in channels}
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, RecursionError, TypeError, ValueError) as exc:  # JSON of the wrong shape
         raise IndexError_(f"index {directory} is inconsistent ({exc}); {REBUILD_HINT}") from exc
     for (c, f), m in fields.items():
         if m.shape != (len(documents), len(vocab[c])):
             raise IndexError_(f"index {directory}: matrix {c}.{f} has the wrong shape; {REBUILD_HINT}")
+    for c, m in pmat.items():
+        if m.shape != (len(passages), len(vocab[c])):
+            raise IndexError_(f"index {directory}: matrix {c}.passages has the wrong shape; {REBUILD_HINT}")
     return Index(analyzer_config, lexicon, search_config, documents, passages, vocab, idf, fields, pmat, manifest)

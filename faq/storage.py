@@ -3,6 +3,8 @@
 An index is written into a fresh hidden directory beside the target, fsync'ed, and published by
 atomically replacing a symlink (`indexes/default -> .default.<stamp>`): a reader sees either the old
 index or the new one, never a half-written one, and a build killed midway leaves the old one serving.
+A publish deletes the previous build, possibly under a reader still opening its files: readers go
+through `read_published`, which then reads the new build instead.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from faq.errors import IndexError_
+
+T = TypeVar("T")
+LOCK_WAIT_SECONDS = 60.0  # how long a second build waits for the first before giving up
+READ_ATTEMPTS = 10
 
 
 def fsync_dir(path: Path) -> None:
@@ -68,20 +75,46 @@ def publish(stage: Path, target: Path) -> None:
 
 
 def clean_stale_stages(target: Path) -> None:
-    """Remove build directories left by killed builds (never the one `target` points at)."""
+    """Remove build directories and unswapped links left by killed builds (never what `target` points at)."""
     live = (target.parent / os.readlink(target)).resolve() if target.is_symlink() else None
     for path in target.parent.glob(f".{target.name}.*"):
-        if path.is_dir() and not path.is_symlink() and path.resolve() != live:
+        if path.is_symlink():  # a `.link-` made by a build killed just before its swap
+            path.unlink(missing_ok=True)
+        elif path.is_dir() and path.resolve() != live:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _live(target: Path) -> Path:
+    """The build directory `target` points at now (`target` itself when it is a plain directory)."""
+    return target.resolve() if target.is_symlink() else target
+
+
+def read_published(target: Path, read: Callable[[Path], T]) -> T:
+    """`read` the build `target` points at; when a publish swapped it meanwhile, read the new one instead.
+
+    A failure is retried only when the symlink moved during the read (the old build may have been
+    deleted under the reader); a failure on an unchanged index is a real one and is raised at once.
+    """
+    for _ in range(READ_ATTEMPTS - 1):
+        live = _live(target)
+        try:
+            return read(live)
+        except IndexError_:
+            if _live(target) == live:
+                raise
+    return read(_live(target))
+
+
 @contextlib.contextmanager
-def build_lock(target: Path, wait_seconds: float = 60.0) -> Iterator[None]:
-    """Hold an exclusive lock for building `target`; a second build waits, then fails clearly."""
+def build_lock(target: Path, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold an exclusive lock for building `target`; a second build waits, then fails clearly.
+
+    The lock is an flock: the kernel releases it when its holder dies, even by SIGKILL.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     lock_path = target.parent / f".{target.name}.lock"
     with open(lock_path, "a+") as fh:
-        deadline = time.monotonic() + wait_seconds
+        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
         while True:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

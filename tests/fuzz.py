@@ -14,12 +14,17 @@ Any exception other than a documented FaqError subclass, or an input taking over
 the input is saved, and the run exits 1 after the summary. Replay one with `--replay FILE`.
 
     python tests/fuzz.py [--seconds 120] [--seed N] [--out DIR]     (or FUZZ_SECONDS, FUZZ_SEED, FUZZ_OUT)
+
+The seconds are capped at 300; the seed is printed, and the same seed replays the same inputs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import datetime as dt
+import io
 import json
 import os
 import random
@@ -31,7 +36,7 @@ import tempfile
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,9 +53,10 @@ DATA = ROOT / "tests" / "data" / "corpus"
 DEFAULT_SECONDS = 120.0
 MAX_SECONDS = 300.0
 PER_INPUT_SECONDS = 10
-MAX_BYTES = 64 * 1024
+MAX_BYTES = 256 * 1024  # above the csv module's 128 KB field limit
 MAX_TEXT = 2000  # queries are cut to this many characters before analysis
-TODAY = dt.date(2026, 11, 28)
+TODAY = dt.date(2026, 11, 28)  # fixed, so a saved procedure file replays identically any day
+DEFAULT_OUT = Path(tempfile.gettempdir()) / "faq-fuzz"  # failing inputs; never inside the repository
 
 # Fragments that matter to the formats: quoting, structure, encodings, Unicode oddities, size limits.
 TOKENS = [
@@ -93,6 +99,7 @@ TOKENS = [
     b"20.000",
     b"1,5",
     b"1" * 5000,
+    b"a" * 140_000,  # over the csv module's 128 KB field limit
     b"[" * 3000,
     b"{" * 3000,
     b'{"a":' * 3000,
@@ -114,11 +121,12 @@ TOML_VALUES = [
     '""',
     "[]",
     "nan",
-    '[{url = 1}]',
+    "[{url = 1}]",
     '[{ url = "ftp://x" }]',
     '"' + "ạ" * 300 + '"',
     "[" * 2000 + "]" * 2000,
 ]
+HOLE = "\x00value\x00"
 JSON_VALUES = ["1", "[1]", '{"a": 1}', "true", "null", '""', "[]", "1e999", "[[[", "1" * 5000, '"' + "ạ" * 300 + '"']
 
 
@@ -153,12 +161,13 @@ def _swap_json_field(rng: random.Random, data: bytes) -> bytes:
     i = rng.randrange(len(lines))
     try:
         row = json.loads(lines[i])
-    except ValueError:
+    except (ValueError, RecursionError):
         return data
     if not isinstance(row, dict) or not row:
         return data
-    row[rng.choice(list(row))] = json.loads(rng.choice([v for v in JSON_VALUES if v not in ("[[[", "1e999")]))
-    lines[i] = json.dumps(row, ensure_ascii=rng.random() < 0.5).encode()
+    row[rng.choice(list(row))] = HOLE
+    line = json.dumps(row, ensure_ascii=rng.random() < 0.5)
+    lines[i] = line.replace(json.dumps(HOLE), rng.choice(JSON_VALUES)).encode("utf-8", "surrogatepass")  # "\ud800"
     return b"\n".join(lines)
 
 
@@ -221,9 +230,6 @@ def _faq_rows() -> list[dict]:
 
 
 def _csv_seed(rows: list[dict]) -> bytes:
-    import csv
-    import io
-
     buf = io.StringIO()
     writer = csv.DictWriter(buf, ["id", "question", "answer", "title", "category", "aliases"], lineterminator="\n")
     writer.writeheader()
@@ -308,8 +314,8 @@ def targets() -> dict[str, tuple[Callable[[bytes, Path], None], list[bytes], str
         "faq-csv": (_faq_target(".csv"), csv_seeds, ".csv"),
         "faq-jsonl": (_faq_target(".jsonl"), [jsonl, jsonl[:300]], ".jsonl"),
     }
-    for name in LEXICON_FILES:
-        out[f"lexicon/{name}"] = (_lexicon_target(name), [(DATA / "lexicon" / name).read_bytes()], "-" + name)
+    for name in (n for n in LEXICON_FILES if (DATA / "lexicon" / n).exists()):
+        out[f"lexicon/{name}"] = (_lexicon_target(name), [(DATA / "lexicon" / name).read_bytes()], Path(name).suffix)
     return out
 
 
@@ -324,66 +330,86 @@ def _alarm(signum: int, frame: object) -> None:
     raise SlowInput(f"took over {PER_INPUT_SECONDS} s")
 
 
-def run_one(run: Callable[[bytes, Path], None], data: bytes, tmp: Path) -> str | None:
-    """None when the target accepted or cleanly refused the input, else the traceback."""
+@contextlib.contextmanager
+def _slow_inputs_raise() -> Iterator[None]:
+    """While fuzzing, SIGALRM raises SlowInput (and the previous handler comes back afterwards)."""
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_one(run: Callable[[bytes, Path], None], data: bytes, tmp: Path) -> tuple[str, str] | None:
+    """None when the target accepted or cleanly refused the input, else (signature, traceback).
+
+    The signature (exception type and the library line that raised it) tells distinct bugs apart.
+    """
     signal.alarm(PER_INPUT_SECONDS)
     try:
         run(data, tmp)
     except FaqError:
         pass
-    except Exception:  # noqa: BLE001 - anything else is exactly what we are looking for
-        return traceback.format_exc()
+    except Exception as exc:  # noqa: BLE001 - anything else is exactly what we are looking for
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/faq/" in f.filename] or [None]
+        where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames[-1] else "?"
+        return f"{type(exc).__name__} at {where}", traceback.format_exc()
     finally:
         signal.alarm(0)
     return None
 
 
 def fuzz(seconds: float, seed: int, out: Path) -> int:
-    signal.signal(signal.SIGALRM, _alarm)
+    """Round-robin over the targets until the time is up; every distinct failure is saved once."""
     table = targets()
     rng = random.Random(seed)
     counts: Counter[str] = Counter()
-    failures: dict[str, Path] = {}
+    failing: Counter[str] = Counter()
+    saved: dict[tuple[str, str], Path] = {}
     names = list(table)
     print(f"fuzz: seed {seed}, {seconds:.0f} s, {len(names)} targets", flush=True)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="faq-fuzz-") as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="faq-fuzz-") as tmp_name, _slow_inputs_raise():
         tmp = Path(tmp_name)
         i = 0
-        while time.monotonic() - started < seconds and len(failures) < len(names):
+        while time.monotonic() - started < seconds:
             name = names[i % len(names)]
             i += 1
-            if name in failures:
-                continue
             run, seeds, suffix = table[name]
             data = mutate(rng, rng.choice(seeds), seeds) if rng.random() < 0.95 else rng.choice(seeds)
             counts[name] += 1
             error = run_one(run, data, tmp)
-            if error:
+            if error is None:
+                continue
+            failing[name] += 1
+            signature, trace = error
+            if (name, signature) not in saved:
                 out.mkdir(parents=True, exist_ok=True)
-                saved = out / f"{name.replace('/', '_')}-{seed}-{counts[name]}{suffix}"
-                saved.write_bytes(data)
-                failures[name] = saved
-                print(f"FAIL {name}: input saved to {saved}\n{error}", file=sys.stderr, flush=True)
+                path = out / f"{name.replace('/', '_')}--{seed}-{counts[name]}{suffix}"
+                path.write_bytes(data)
+                saved[(name, signature)] = path
+                print(f"FAIL {name}: {signature}; input saved to {path}\n{trace}", file=sys.stderr, flush=True)
     elapsed = time.monotonic() - started
     for name in names:
-        status = f"FAILED, replay: python tests/fuzz.py --replay {failures[name]}" if name in failures else "ok"
-        print(f"  {name:<26} {counts[name]:>7} inputs  {status}")
-    print(f"fuzz: {sum(counts.values())} inputs in {elapsed:.1f} s, seed {seed}, {len(failures)} failing target(s)")
-    return 1 if failures else 0
+        print(f"  {name:<26} {counts[name]:>7} inputs  {failing[name]:>5} failing")
+    for (name, signature), path in saved.items():
+        print(f"  FAILED {name}: {signature}; replay: python tests/fuzz.py --replay {path}")
+    total = sum(counts.values())
+    print(f"fuzz: {total} inputs in {elapsed:.1f} s, seed {seed}, {len(saved)} distinct failure(s)")
+    return 1 if saved else 0
 
 
 def replay(path: Path) -> int:
     """Run a saved input through the target its file name names."""
     table = targets()
-    key = path.name.split("-")[0]
-    name = next((n for n in table if n.replace("/", "_").startswith(key) and path.name.startswith(n.replace("/", "_"))), None)
+    key = path.name.split("--")[0]
+    name = next((n for n in table if n.replace("/", "_") == key), None)
     if name is None:
         print(f"cannot tell the target of {path.name}; expected one of {', '.join(table)}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="faq-fuzz-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="faq-fuzz-") as tmp, _slow_inputs_raise():
         error = run_one(table[name][0], path.read_bytes(), Path(tmp))
-    print(error or f"{name}: no failure")
+    print(error[1] if error else f"{name}: no failure")
     return 1 if error else 0
 
 
@@ -391,7 +417,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("FUZZ_SECONDS", DEFAULT_SECONDS)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", time.time_ns() % 1_000_000)))
-    parser.add_argument("--out", type=Path, default=Path(os.environ.get("FUZZ_OUT", tempfile.gettempdir())) / "faq-fuzz")
+    parser.add_argument("--out", type=Path, default=Path(os.environ.get("FUZZ_OUT") or DEFAULT_OUT))
     parser.add_argument("--replay", type=Path, help="run one saved failing input again")
     args = parser.parse_args()
     if args.replay:

@@ -134,3 +134,34 @@ def test_faq_file_without_any_words_is_a_data_error(project: Paths, tmp_path: Pa
     faq.write_text('{"id": "a", "question": "", "answer": "🙂🙂"}\n', "utf-8")
     result = run("index", "build", "--corpus", str(faq), "--out", str(tmp_path / "x"))
     assert result.exit_code == 3 and "no indexable words" in result.stderr
+
+
+BATCH_QUERIES = ["đăng ký tạm trú cần giấy tờ gì", "", "😀😀", "mat the can cuoc", "--help", "passport hết hạn"]
+
+
+def test_ask_batch_prints_exactly_what_ask_json_prints(project: Paths, tmp_path: Path) -> None:
+    batch = tmp_path / "queries.txt"
+    batch.write_text("\n".join(BATCH_QUERIES) + "\n", "utf-8")
+    result = run("ask", "--batch", str(batch))
+    assert result.exit_code == 0, result.output
+    singles = [run("ask", "--json", "--", q) for q in BATCH_QUERIES]
+    assert all(s.exit_code == 0 for s in singles)
+    assert result.stdout.splitlines() == [s.stdout.rstrip("\n") for s in singles]
+    assert [json.loads(line)["query"] for line in result.stdout.splitlines()] == BATCH_QUERIES
+    # stdin, Windows line endings, a BOM and no final newline read the same queries
+    piped = run("ask", "--batch", "-", input=b"\xef\xbb\xbf" + "\r\n".join(BATCH_QUERIES).encode())
+    assert piped.exit_code == 0 and piped.stdout == result.stdout
+    explained = run("ask", "--batch", "-", "--explain", "--top-k", "2", input="mất căn cước\n")
+    assert explained.stdout == run("ask", "--json", "--explain", "--top-k", "2", "mất căn cước").stdout
+
+
+def test_ask_batch_errors_are_usage_errors(project: Paths, tmp_path: Path) -> None:
+    bad = run("ask", "--batch", "-", input=b"l\xc3\xa0m h\xe1\xbb\x99 chi\xe1\xba\xbfu\n\xff\xfe\n")
+    assert bad.exit_code == 2 and "line 2 is not UTF-8" in bad.stderr and "Traceback" not in bad.output
+    assert json.loads(bad.stdout.splitlines()[0])["query"] == "làm hộ chiếu"  # lines before it were answered
+    missing = run("ask", "--batch", str(tmp_path / "nope.txt"))
+    assert missing.exit_code == 2 and "cannot read the batch file" in missing.stderr
+    both = run("ask", "--batch", "-", "a question", input="x\n")
+    assert both.exit_code == 2 and "not both" in both.stderr
+    assert run("ask").exit_code == 2
+    assert run("ask", "--batch", "-", input=b"").stdout == ""  # no lines, no answers
