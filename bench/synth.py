@@ -1,21 +1,25 @@
 """Deterministic synthetic corpora made from the real one, for scale benchmarks.
 
-Each synthetic document takes a real document as its template (kind, category, agency, sources,
-section headings, and how many aliases, questions, Q&A entries and sentences per section it has), so
-synthetic documents are as long as real ones. Its text is recombined from the whole real corpus with a
-fixed seed:
+The benchmark's scale scenario is a province or the whole country loading tens of thousands of FAQ
+entries, so by default this writes a FAQ file (`<dir>/faq.jsonl`, the columns `faq.corpus.parse_faq_file`
+reads: id, question, answer, title, category, aliases) of FAQ-entry-sized documents. Each entry,
+recombined from the real corpus with a fixed seed:
 
-- every section gets as many sentences as the template's, drawn from the same heading in all real
-  documents of that kind (rare headings draw from a shared pool);
-- sample questions join the first half of one real question to the second half of another, made
-  unique across the corpus (the corpus check refuses a question shared by two documents);
-- aliases and Q&A entries are drawn from all real documents of the same kind;
-- ids are `s<number>-<template id>`, unique.
+- question: the first half of one real citizen question joined to the second half of another, made
+  unique across the file;
+- answer: 2–4 distinct sentences drawn from the sections of one heading (e.g. `Lệ phí` of every
+  procedure of one kind; rare headings draw from a shared pool) of a randomly chosen real document;
+- title: that document's title and the heading (`Đăng ký tạm trú …: Lệ phí`), category: its category;
+- aliases: 1–2 of that document's aliases (of the whole corpus when it has none);
+- id: `f<number>-<document id>`, unique.
 
-Documents are written as ordinary procedure files (`<dir>/procedures/<id>.md`) that pass
-`faq corpus check`, so the benchmark builds and queries them through the normal code paths.
+With `--full`, it writes full-size procedure documents instead (`<dir>/procedures/<id>.md`, each as
+long as a real one, which it takes as its template: same kind, category, agency, sources, headings and
+as many aliases, questions, Q&A entries and sentences per section, recombined as above). Both outputs
+pass `faq corpus check`, so the benchmark builds and queries them through the normal code paths.
 
-    .venv/bin/python bench/synth.py 1000 /tmp/synth-1k    # write a corpus
+    .venv/bin/python bench/synth.py 1000 /tmp/synth-1k           # /tmp/synth-1k/faq.jsonl
+    .venv/bin/python bench/synth.py --full 1000 /tmp/synth-1k    # /tmp/synth-1k/procedures/*.md
 """
 
 from __future__ import annotations
@@ -125,6 +129,50 @@ def synthesize(real: Sequence[Document], n: int, seed: int = SEED) -> list[Docum
     return out
 
 
+_MARKUP = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+)|\*\*")
+
+
+def _plain(sentence: str) -> str:
+    """A sentence without Markdown list markers and bold marks (FAQ answers are plain text)."""
+    return " ".join(_MARKUP.sub("", sentence).split())
+
+
+def synthesize_faq(real: Sequence[Document], n: int, seed: int = SEED) -> list[dict]:
+    """`n` FAQ entries (rows of a `.jsonl` FAQ file) recombined from `real` (deterministic)."""
+    pools = _Pools(real)
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    width = max(6, len(str(n)))
+    headings = {d.id: [s.heading for s in d.sections if s.heading != QA_HEADING] for d in pools.templates}
+    out = []
+    for i in range(n):
+        t = rng.choice(pools.templates)
+        heading = rng.choice(headings[t.id])
+        pool = pools.sentences[(t.kind, heading)]
+        picked = rng.sample(range(len(pool)), min(rng.randint(2, 4), len(pool)))
+        answer = " ".join(_plain(pool[j]) for j in picked)
+        aliases = list(t.aliases) or pools.aliases
+        out.append(
+            {
+                "id": f"f{i:0{width}d}-{t.id}",
+                "question": _question(rng, pools, seen, i),
+                "answer": answer,
+                "title": f"{t.title}: {heading}",
+                "category": t.category,
+                "aliases": rng.sample(aliases, min(rng.randint(1, 2), len(aliases))),
+            }
+        )
+    return out
+
+
+def write_faq(rows: Sequence[dict], dest: Path) -> Path:
+    """Write `rows` as `dest/faq.jsonl`; returns that file (a corpus)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / "faq.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
 def render_procedure(doc: Document) -> str:
     """A document as a procedure file (TOML header + Markdown body) that `parse_procedure` reads back."""
 
@@ -165,12 +213,18 @@ def write_corpus(docs: Sequence[Document], dest: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or not argv[0].isdigit():
-        print("usage: python bench/synth.py N DEST_DIR", file=sys.stderr)
+    full = "--full" in argv
+    args = [a for a in argv if a != "--full"]
+    if len(args) != 2 or not args[0].isdigit():
+        print("usage: python bench/synth.py [--full] N DEST_DIR", file=sys.stderr)
         return 2
-    docs = synthesize(load_corpus(ROOT / "corpus"), int(argv[0]))
-    write_corpus(docs, Path(argv[1]))
-    print(f"wrote {len(docs)} documents to {Path(argv[1]) / 'procedures'}")
+    real = load_corpus(ROOT / "corpus")
+    n, dest = int(args[0]), Path(args[1])
+    if full:
+        write_corpus(synthesize(real, n), dest)
+        print(f"wrote {n} procedure documents to {dest / 'procedures'}")
+    else:
+        print(f"wrote {n} FAQ entries to {write_faq(synthesize_faq(real, n), dest)}")
     return 0
 
 

@@ -16,6 +16,8 @@ from faq.config import AnalyzerConfig
 from faq.lexicon import Lexicon
 from faq.text import char_ngrams, chunks, fold, ngrams, normalize, segment, syllables
 
+SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
+
 
 class Analyzer:
     """Turns text into per-channel token lists. Stateless after construction; safe to reuse."""
@@ -32,6 +34,7 @@ class Analyzer:
         ]
         self._stop = frozenset(self.lexicon.stopwords)
         self._fixed = tuple(self.lexicon.fixed_words)
+        self._memo: dict[tuple[str, ...], list[str]] = {}
         self._referrals = [(term, tuple(fold(s) for s in term), who) for term, who in self.lexicon.other_agencies]
 
     def rewrite(self, sylls: Sequence[str]) -> list[str]:
@@ -77,6 +80,16 @@ class Analyzer:
             chunk_list += self.synonym_chunks(chunk_list)
         return chunk_list
 
+    def _segment(self, sylls: Sequence[str]) -> list[str]:
+        """Segment with a memo: corpora repeat sentences (boilerplate, recombined FAQ answers)."""
+        key = tuple(sylls)
+        words = self._memo.get(key)
+        if words is None:
+            if len(self._memo) >= SEGMENT_MEMO_SIZE:
+                self._memo.clear()
+            words = self._memo[key] = segment(sylls, self._fixed)
+        return list(words)
+
     def referrals(self, text: str) -> list[tuple[str, str]]:
         """(term, who handles it) for each other agency's term the text mentions, in lexicon order."""
         if not self._referrals:
@@ -89,7 +102,7 @@ class Analyzer:
         cfg = self.config
         out: dict[str, list[str]] = {c: [] for c in cfg.channels()}
         for sylls in self.prepare(text, query=query):
-            words = segment(sylls, self._fixed) if cfg.segment else list(sylls)
+            words = self._segment(sylls) if cfg.segment else list(sylls)
             words = [w for w in words if w.replace("_", " ") not in self._stop]
             out["word"].extend(ngrams(words, *cfg.word_ngrams))
             # Stop words are dropped only as typed (accented): their folded forms collide with content

@@ -87,7 +87,10 @@ def build(
         "type": "file" if corpus.is_file() else "directory",
         "fingerprint": corpus_fingerprint(corpus, paths),
     }
-    index = build_index(documents, analyzer_config or AnalyzerConfig(), lexicon, search_config, info, progress)
+    cache = out.parent / ".cache" if save else None  # analyses of unchanged documents are reused
+    index = build_index(
+        documents, analyzer_config or AnalyzerConfig(), lexicon, search_config, info, progress, cache_dir=cache
+    )
     if save:
         save_index(index, out)
     seconds = time.perf_counter() - started

@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from faq import metrics as m
+from faq.analysis import analyse_documents
 from faq.config import SearchConfig
 from faq.corpus import Document
 from faq.errors import CorpusError, GateError
-from faq.index import Index, analyse_documents, build_index
+from faq.index import Index, build_index
 from faq.search import Searcher
 from faq.text import chunks, normalize, syllables
 
@@ -112,9 +113,12 @@ def bm25_system(index: Index) -> RankFn:
     import bm25s
 
     analyzer = index.analyzer()
-    analysed = analyse_documents(index.documents, analyzer)
     channels = index.channels
-    corpus = [[f"{c}:{t}" for c in channels for t in analysed.whole(c, d)] for d in range(len(index.documents))]
+    analyses = analyse_documents(index.documents, index.analyzer_config, index.lexicon)
+    corpus = [
+        [f"{c}:{t}" for c in channels for counts in a.fields[c].values() for t, n in counts.items() for _ in range(n)]
+        for a in analyses
+    ]
     retriever = bm25s.BM25()
     retriever.index(corpus, show_progress=False)
     vocab = set(t for doc in corpus for t in doc)

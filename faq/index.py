@@ -1,12 +1,22 @@
 """Build, save and load the TF-IDF index.
 
-One TF-IDF space per analyzer channel (vocabulary and idf fitted by scikit-learn on whole documents),
-and in it one L2-normalised matrix per field (title, aliases, questions, body) plus one row per
-passage (each sample question, Q&A entry and section). Saved as plain files: JSON and `.npz` arrays
-loaded with `allow_pickle=False`, listed with their sha256 in `manifest.json`. Loading verifies
-everything and executes nothing from the files. Queries are vectorised here with numpy, with the
-exact formula scikit-learn used at build time (a test checks they agree), so the query path never
-imports scikit-learn.
+One TF-IDF space per analyzer channel: idf fitted by scikit-learn (TfidfTransformer, sublinear tf,
+smoothed idf, L2 norm) on whole documents. In that space each field (title, aliases, questions, body)
+and each passage (sample question, Q&A question, section) is a normalised vector. They are stored
+term-major, like an inverted index: row = term, columns = the documents of each field side by side
+(`postings`), and the passages (`passage_postings`), so a query touches only its own terms' rows and
+its cost grows with those postings, not with the corpus. Values are float32, positions int32.
+
+Sections are kept as passages in the word and folded channels only (to show which section matched);
+the character channel, the largest, holds the sample questions alone.
+
+Saved as plain files: JSON and `.npz` arrays loaded with `allow_pickle=False`, listed with their sha256
+in `manifest.json`. Loading verifies everything and executes nothing from the files. Queries are
+vectorised with numpy (`vectorize`), with the formula scikit-learn used at build time (a test checks
+they agree), so the query path never imports scikit-learn.
+
+Building analyses each document once (`faq.analysis`), in parallel for large corpora, reusing the
+analyses of unchanged documents from the previous build.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import numpy as np
 from scipy import sparse
 
 from faq import __version__
+from faq.analysis import count_documents
 from faq.analyzer import Analyzer
 from faq.config import AnalyzerConfig, SearchConfig, analyzer_from_dict, analyzer_to_dict
 from faq.corpus import Document, Section, Source
@@ -35,9 +46,10 @@ from faq.lexicon import Lexicon
 from faq.storage import build_lock, clean_stale_stages, publish, read_published, staging_dir, write_file
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DOC_FIELDS = ("title", "aliases", "questions", "body")
 PASSAGE_KINDS_FOR_MAX = ("question", "qa")
+SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
 
@@ -53,6 +65,8 @@ class Passage:
 
 @dataclass
 class Index:
+    """Passages are ordered: every question-like passage (doc order), then every section (doc order)."""
+
     analyzer_config: AnalyzerConfig
     lexicon: Lexicon
     search_config: SearchConfig
@@ -60,36 +74,24 @@ class Index:
     passages: list[Passage]
     vocab: dict[str, dict[str, int]]
     idf: dict[str, np.ndarray]
-    fields: dict[tuple[str, str], sparse.csr_matrix]  # (channel, field) -> docs x terms
-    passage_matrix: dict[str, sparse.csr_matrix]  # channel -> passages x terms
+    postings: dict[str, sparse.csr_matrix]  # channel -> terms x (fields * docs)
+    passage_postings: dict[str, sparse.csr_matrix]  # channel -> terms x passages (question ones only for char)
     manifest: dict
 
     @property
     def channels(self) -> tuple[str, ...]:
         return self.analyzer_config.channels()
 
+    @property
+    def question_passages(self) -> int:
+        """How many passages (the first ones) are sample questions or Q&A questions."""
+        return sum(1 for p in self.passages if p.kind != "section")
+
     def analyzer(self) -> Analyzer:
         return Analyzer(self.analyzer_config, self.lexicon)
 
 
 # ---------------------------------------------------------------- building
-
-
-def _units(doc: Document) -> list[tuple[str, str, str]]:
-    """(field, passage kind or '', text) for every piece of a document that is analysed."""
-    units = [("title", "", doc.title)]
-    units += [("aliases", "", a) for a in doc.aliases]
-    units += [("questions", "question", q) for q in doc.questions]
-    units += [("questions", "qa", q) for q, _ in doc.qas]
-    if doc.agency:
-        units.append(("body", "", doc.agency))
-    for s in doc.sections:
-        if s.heading == "Hỏi đáp":
-            units += [("body", "", a) for _, a in doc.qas]
-        else:  # a procedure's headings (Lệ phí, Hồ sơ…) are words citizens use; a FAQ row's is not
-            heading = s.heading if doc.kind != "faq" else ""
-            units.append(("body", "section", f"{heading}\n{s.text}"))
-    return units
 
 
 def vectorize(tokens: Sequence[str], vocab: dict[str, int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,64 +110,12 @@ def vectorize(tokens: Sequence[str], vocab: dict[str, int], idf: np.ndarray) -> 
     return idx, weights / norm if norm > 0 else weights
 
 
-def _matrix(rows: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
-    indptr, indices, data = [0], [], []
-    for tokens in rows:
-        idx, w = vectorize(tokens, vocab, idf)
-        indices.append(idx)
-        data.append(w)
-        indptr.append(indptr[-1] + len(idx))
-    return sparse.csr_matrix(
-        (
-            np.concatenate(data) if data else np.zeros(0),
-            np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
-            np.array(indptr),
-        ),
-        shape=(len(rows), len(vocab)),
-    )
-
-
-@dataclass
-class Analysed:
-    """Token lists of a corpus: per (channel, field) one list per document, per channel one per passage."""
-
-    fields: dict[tuple[str, str], list[list[str]]]
-    passages: list[Passage]
-    passage_tokens: dict[str, list[list[str]]]
-
-    def whole(self, channel: str, d: int) -> list[str]:
-        """Every token of document d in one channel (all fields together)."""
-        return [t for f in DOC_FIELDS for t in self.fields[(channel, f)][d]]
-
-
-def analyse_documents(
-    documents: Sequence[Document], analyzer: Analyzer, progress: Callable[[int, int], None] | None = None
-) -> Analysed:
-    """Analyse every unit of every document once (segmentation is the costly step of a build)."""
-    channels = analyzer.config.channels()
-    field_tokens: dict[tuple[str, str], list[list[str]]] = {(c, f): [] for c in channels for f in DOC_FIELDS}
-    passage_tokens: dict[str, list[list[str]]] = {c: [] for c in channels}
-    passages: list[Passage] = []
-    for d, doc in enumerate(documents):
-        per_field: dict[tuple[str, str], list[str]] = {(c, f): [] for c in channels for f in DOC_FIELDS}
-        qa_answers = dict(doc.qas)
-        for fld, kind, text in _units(doc):
-            tokens = analyzer.analyze(text)
-            for c in channels:
-                per_field[(c, fld)].extend(tokens[c])
-            if kind:
-                if kind == "section":
-                    heading, _, body = text.partition("\n")
-                    passages.append(Passage(d, kind, heading, body))
-                else:
-                    passages.append(Passage(d, kind, text, qa_answers.get(text, "") if kind == "qa" else ""))
-                for c in channels:
-                    passage_tokens[c].append(tokens[c])
-        for key, toks in per_field.items():
-            field_tokens[key].append(toks)
-        if progress:
-            progress(d + 1, len(documents))
-    return Analysed(field_tokens, passages, passage_tokens)
+def _term_major(matrix: sparse.spmatrix) -> sparse.csr_matrix:
+    """rows x terms -> terms x rows, float32 values and int32 positions, canonical order."""
+    out = sparse.csr_matrix(matrix.T, dtype=np.float32)
+    out.sort_indices()
+    out.indices = out.indices.astype(np.int32)
+    return out
 
 
 def build_index(
@@ -175,34 +125,56 @@ def build_index(
     search_config: SearchConfig,
     corpus_info: dict | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
 ) -> Index:
-    """Analyse every document once, fit one TF-IDF space per channel, and fill field/passage matrices."""
-    from sklearn.feature_extraction.text import TfidfVectorizer  # build-time only
+    """Analyse the documents (reusing cached analyses), fit idf per channel, fill the postings."""
+    from sklearn.feature_extraction.text import TfidfTransformer  # build time only
 
     started = time.perf_counter()
-    analyzer = Analyzer(analyzer_config, lexicon)
     channels = analyzer_config.channels()
-    analysed = analyse_documents(documents, analyzer, progress)
-    passages = analysed.passages
+    counts, reused = count_documents(documents, analyzer_config, lexicon, progress, cache_dir, workers)
+    stage_seconds = {"analysis": round(time.perf_counter() - started, 3)}
 
-    vocab, idf, fields, pmat = {}, {}, {}, {}
+    # Passages: question-like ones in document order, then sections in document order.
+    question_rows, section_rows, passages, sections = [], [], [], []
+    for d, doc_passages in enumerate(counts.passages):
+        first = int(counts.starts[d]) + len(DOC_FIELDS)
+        for j, (kind, shown, answer) in enumerate(doc_passages):
+            if kind == "section":
+                section_rows.append(first + j)
+                sections.append(Passage(d, kind, shown, answer))
+            else:
+                question_rows.append(first + j)
+                passages.append(Passage(d, kind, shown, answer))
+    passages += sections
+
+    t0 = time.perf_counter()
+    vocab: dict[str, dict[str, int]] = {}
+    idf: dict[str, np.ndarray] = {}
+    postings: dict[str, sparse.csr_matrix] = {}
+    passage_postings: dict[str, sparse.csr_matrix] = {}
     for c in channels:
-        whole_docs = [analysed.whole(c, d) for d in range(len(documents))]
-        if not any(whole_docs):
+        rows = counts.rows[c]
+        fields = [rows[counts.field_rows(f)] for f in DOC_FIELDS]
+        whole = fields[0] + fields[1] + fields[2] + fields[3]
+        if whole.nnz == 0:
             raise CorpusError(f"the corpus yields no indexable words in channel `{c}` (is the text empty?)")
-        vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2", lowercase=False)
-        vectorizer.fit(whole_docs)
-        vocab[c] = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
-        idf[c] = np.asarray(vectorizer.idf_, dtype=np.float64)
-        for f in DOC_FIELDS:
-            fields[(c, f)] = _matrix(analysed.fields[(c, f)], vocab[c], idf[c])
-        pmat[c] = _matrix(analysed.passage_tokens[c], vocab[c], idf[c])
+        transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(whole)
+        vocab[c] = {t: i for i, t in enumerate(counts.vocab[c])}
+        idf[c] = np.asarray(transformer.idf_, dtype=np.float64)
+        postings[c] = _term_major(sparse.vstack([transformer.transform(m) for m in fields], format="csr"))
+        wanted = question_rows + (section_rows if c in SECTION_CHANNELS else [])
+        passage_postings[c] = _term_major(transformer.transform(rows[np.array(wanted, dtype=np.int64)]))
+    stage_seconds["matrices"] = round(time.perf_counter() - t0, 3)
 
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "build_seconds": round(time.perf_counter() - started, 3),
+        "build_stages": stage_seconds,
+        "analyses_reused": reused,
         "versions": _versions(),
         "corpus": corpus_info or {},
         "documents": len(documents),
@@ -211,11 +183,18 @@ def build_index(
         "analyzer": analyzer_to_dict(analyzer_config),
         "search": search_config.to_dict(),
     }
-    return Index(analyzer_config, lexicon, search_config, list(documents), passages, vocab, idf, fields, pmat, manifest)
-
-
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
+    return Index(
+        analyzer_config,
+        lexicon,
+        search_config,
+        list(documents),
+        passages,
+        vocab,
+        idf,
+        postings,
+        passage_postings,
+        manifest,
+    )
 
 
 def _versions() -> dict[str, str]:
@@ -253,12 +232,10 @@ def _payload(index: Index) -> dict[str, bytes]:
     arrays: dict[str, np.ndarray] = {}
     for c in index.channels:
         arrays[f"idf.{c}"] = index.idf[c]
-        mats = {f"{c}.{f}": index.fields[(c, f)] for f in DOC_FIELDS}
-        mats[f"{c}.passages"] = index.passage_matrix[c]
-        for name, m in mats.items():
+        for name, m in ((f"{c}.postings", index.postings[c]), (f"{c}.passages", index.passage_postings[c])):
             arrays[f"{name}.data"] = m.data
-            arrays[f"{name}.indices"] = m.indices.astype(np.int64)
-            arrays[f"{name}.indptr"] = m.indptr.astype(np.int64)
+            arrays[f"{name}.indices"] = m.indices
+            arrays[f"{name}.indptr"] = m.indptr
             arrays[f"{name}.shape"] = np.array(m.shape, dtype=np.int64)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
@@ -360,14 +337,17 @@ def _load_build(directory: Path) -> Index:
                 (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]), shape=shape
             )
 
-        fields = {(c, f): mat(f"{c}.{f}") for c in channels for f in DOC_FIELDS}
-        pmat = {c: mat(f"{c}.passages") for c in channels}
+        postings = {c: mat(f"{c}.postings") for c in channels}
+        passage_postings = {c: mat(f"{c}.passages") for c in channels}
     except (AttributeError, KeyError, RecursionError, TypeError, ValueError) as exc:  # JSON of the wrong shape
         raise IndexError_(f"index {directory} is inconsistent ({exc}); {REBUILD_HINT}") from exc
-    for (c, f), m in fields.items():
-        if m.shape != (len(documents), len(vocab[c])):
-            raise IndexError_(f"index {directory}: matrix {c}.{f} has the wrong shape; {REBUILD_HINT}")
-    for c, m in pmat.items():
-        if m.shape != (len(passages), len(vocab[c])):
-            raise IndexError_(f"index {directory}: matrix {c}.passages has the wrong shape; {REBUILD_HINT}")
-    return Index(analyzer_config, lexicon, search_config, documents, passages, vocab, idf, fields, pmat, manifest)
+    questions = sum(1 for p in passages if p.kind != "section")
+    for c in channels:
+        width = len(passages) if c in SECTION_CHANNELS else questions
+        if postings[c].shape != (len(vocab[c]), len(DOC_FIELDS) * len(documents)):
+            raise IndexError_(f"index {directory}: postings of channel {c} have the wrong shape; {REBUILD_HINT}")
+        if passage_postings[c].shape != (len(vocab[c]), width) or len(idf[c]) != len(vocab[c]):
+            raise IndexError_(f"index {directory}: passages of channel {c} have the wrong shape; {REBUILD_HINT}")
+    return Index(
+        analyzer_config, lexicon, search_config, documents, passages, vocab, idf, postings, passage_postings, manifest
+    )

@@ -16,7 +16,7 @@ import numpy as np
 
 from faq.config import SearchConfig
 from faq.corpus import Document
-from faq.index import DOC_FIELDS, PASSAGE_KINDS_FOR_MAX, Index, vectorize
+from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, vectorize
 from faq.text import has_diacritics
 
 MAX_QUERY_CHARS = 2000
@@ -75,9 +75,12 @@ class Searcher:
         fw = {f: max(0.0, float(self.config.field_weights.get(f, 0.0))) for f in (*DOC_FIELDS, "question_max")}
         total = sum(fw.values()) or 1.0
         self.field_weights = {f: w / total for f, w in fw.items()}
-        kinds = np.array([p.kind in PASSAGE_KINDS_FOR_MAX for p in index.passages], dtype=bool)
-        self._max_rows = np.flatnonzero(kinds)
+        # Passages: rows [0, Q) are sample/Q&A questions in document order, rows [Q, P) sections.
+        self._questions = index.question_passages
         self._passage_doc = np.array([p.doc for p in index.passages], dtype=np.int64)
+        self._question_doc = self._passage_doc[: self._questions]
+        self._section_doc = self._passage_doc[self._questions :]
+        self._group_docs, self._group_starts = np.unique(self._question_doc, return_index=True)
         self._ids = np.array([d.id for d in index.documents])
         self._inverse_vocab: dict[str, list[str]] = {}
 
@@ -93,38 +96,53 @@ class Searcher:
     def query_weights(self, query: str) -> dict[str, float]:
         return effective_weights(self.channel_weights, has_diacritics(query))
 
-    def _sims(self, matrix, vec: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        idx, w = vec
-        if len(idx) == 0:
-            return np.zeros(matrix.shape[0])
-        return np.asarray(matrix[:, idx] @ w).ravel()
-
-    def _passage_scores(self, qv: QueryVectors) -> np.ndarray:
-        total = np.zeros(len(self.index.passages))
-        for c in self.index.channels:
-            total += qv.weights[c] * self._sims(self.index.passage_matrix[c], qv.terms[c])
-        return total
-
-    def score_vector(self, qv: QueryVectors) -> tuple[np.ndarray, np.ndarray]:
-        """(document scores, passage scores) for analysed query vectors."""
+    def channel_sims(self, qv: QueryVectors) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per channel: the query's cosine with every (field, document), as a (fields, docs) array, and
+        with every passage the channel holds. Only the query terms' posting rows are read."""
         n = len(self.index.documents)
-        scores = np.zeros(n)
+        out = {}
         for c in self.index.channels:
-            wc = qv.weights[c]
-            for f in DOC_FIELDS:
-                wf = self.field_weights[f]
-                if wc and wf:
-                    scores += wc * wf * self._sims(self.index.fields[(c, f)], qv.terms[c])
-        passage = self._passage_scores(qv)
+            idx, w = qv.terms[c]
+            postings, passages = self.index.postings[c], self.index.passage_postings[c]
+            if len(idx) == 0:
+                out[c] = (np.zeros((len(DOC_FIELDS), n)), np.zeros(passages.shape[1]))
+                continue
+            fields = np.asarray(postings[idx].T @ w).reshape(len(DOC_FIELDS), n)
+            out[c] = (fields, np.asarray(passages[idx].T @ w))
+        return out
+
+    def score_vector(self, qv: QueryVectors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(document scores, question-passage scores, display scores of all passages) for a query."""
+        n = len(self.index.documents)
+        sims = self.channel_sims(qv)
+        fw = np.array([self.field_weights[f] for f in DOC_FIELDS])
+        scores = np.zeros(n)
+        questions = np.zeros(self._questions)
+        for c, (fields, passages) in sims.items():
+            scores += qv.weights[c] * (fw @ fields)
+            questions += qv.weights[c] * passages[: self._questions]
         best = np.zeros(n)
-        if len(self._max_rows):
-            np.maximum.at(best, self._passage_doc[self._max_rows], passage[self._max_rows])
+        if self._questions:
+            best[self._group_docs] = np.maximum.reduceat(questions, self._group_starts)
         scores += self.field_weights["question_max"] * best
-        return scores, passage
+        display = np.zeros(len(self.index.passages))
+        for c in SECTION_CHANNELS:  # sections exist in these channels only, so they alone pick what matched
+            if c in sims:
+                display += qv.weights[c] * sims[c][1]
+        return scores, questions, display
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Document indices best first; ties broken by id so results are deterministic."""
         return np.lexsort((self._ids, -np.round(scores, 12)))
+
+    def top(self, scores: np.ndarray, k: int) -> np.ndarray:
+        """The first k of `rank(scores)`, without sorting the whole corpus."""
+        if k >= len(scores):
+            return self.rank(scores)[:k]
+        rounded = np.round(scores, 12)
+        kth = rounded[np.argpartition(-rounded, k - 1)[:k]].min()
+        candidates = np.flatnonzero(rounded >= kth)
+        return candidates[np.lexsort((self._ids[candidates], -rounded[candidates]))][:k]
 
     def score(self, query: str) -> np.ndarray:
         """Scores of every document for a query (used by the evaluation harness)."""
@@ -145,43 +163,61 @@ class Searcher:
         truncated = len(query) > MAX_QUERY_CHARS
         text = query[:MAX_QUERY_CHARS]
         qv = self.vectors(text)
-        scores, passage = self.score_vector(qv)
-        order = self.rank(scores)[:top_k]
-        hits = tuple(self._hit(int(d), float(scores[d]), passage, qv, explain) for d in order)
+        scores, questions, display = self.score_vector(qv)
+        order = self.top(scores, top_k)
+        hits = tuple(self._hit(int(d), float(scores[d]), questions, display, qv, explain) for d in order)
         referrals = tuple(self.analyzer.referrals(text))
         confidence = self.confidence(hits[0].score if hits else 0.0, referrals)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         return Result(query, self.abstains(confidence), hits, truncated, notes, confidence, referrals)
 
-    def _hit(self, d: int, score: float, passage: np.ndarray, qv: QueryVectors, explain: bool) -> Hit:
+    def _question_rows(self, d: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self._question_doc, [d, d + 1])
+        return np.arange(lo, hi)
+
+    def _section_rows(self, d: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self._section_doc, [d, d + 1])
+        return np.arange(lo, hi) + self._questions
+
+    def _hit(
+        self, d: int, score: float, questions: np.ndarray, display: np.ndarray, qv: QueryVectors, explain: bool
+    ) -> Hit:
         doc = self.index.documents[d]
-        rows = np.flatnonzero(self._passage_doc == d)
         matched, kind, answer = doc.title, "title", _summary(doc)
-        if len(rows) and passage[rows].max() > 0:
-            best = rows[int(np.argmax(passage[rows]))]
+        qrows = self._question_rows(d)
+        rows = np.concatenate([qrows, self._section_rows(d)])
+        best = None
+        if len(rows) and display[rows].max() > 0:
+            best = int(rows[int(np.argmax(display[rows]))])
+        elif len(qrows) and questions[qrows].max() > 0:
+            best = int(qrows[int(np.argmax(questions[qrows]))])
+        if best is not None:
             p = self.index.passages[best]
             matched, kind = p.text, p.kind
             if p.kind in ("qa", "section") and p.answer:
                 answer = p.answer
-        contributions = self._explain(d, passage, qv) if explain else ()
+        contributions = self._explain(d, qrows, questions, qv) if explain else ()
         return Hit(doc.id, doc.title, score, matched, kind, answer, doc, contributions)
 
-    def _explain(self, d: int, passage: np.ndarray, qv: QueryVectors) -> tuple[Contribution, ...]:
+    def _explain(self, d: int, qrows: np.ndarray, questions: np.ndarray, qv: QueryVectors) -> tuple[Contribution, ...]:
+        """Each (channel, field) contribution to document d's score, with the terms behind it."""
         out = []
-        rows = [r for r in self._max_rows if self._passage_doc[r] == d]
-        best_row = max(rows, key=lambda r: (passage[r], -r)) if rows else None
+        n = len(self.index.documents)
+        best_row = int(qrows[int(np.argmax(questions[qrows]))]) if len(qrows) else None
         for c in self.index.channels:
             idx, w = qv.terms[c]
             wc = qv.weights[c]
-            sources = [(f, self.index.fields[(c, f)], d, self.field_weights[f]) for f in DOC_FIELDS]
+            if not len(idx) or not wc:
+                continue
+            rows = self.index.postings[c][idx]
+            sources = [(f, rows, k * n + d, self.field_weights[f]) for k, f in enumerate(DOC_FIELDS)]
             if best_row is not None:
-                sources.append(
-                    ("question_max", self.index.passage_matrix[c], best_row, self.field_weights["question_max"])
-                )
-            for f, matrix, row, wf in sources:
-                if not len(idx) or not (wc and wf):
+                prows = self.index.passage_postings[c][idx]
+                sources.append(("question_max", prows, best_row, self.field_weights["question_max"]))
+            for f, matrix, column, wf in sources:
+                if not wf:
                     continue
-                values = np.asarray(matrix[row, idx].todense()).ravel() * w * wc * wf
+                values = matrix[:, [column]].toarray().ravel() * w * wc * wf
                 nz = np.flatnonzero(values)
                 if not len(nz):
                     continue

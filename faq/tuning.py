@@ -21,7 +21,7 @@ import numpy as np
 
 from faq.config import SearchConfig
 from faq.evaluate import EvalQuery
-from faq.index import DOC_FIELDS, PASSAGE_KINDS_FOR_MAX, Index
+from faq.index import DOC_FIELDS, Index
 from faq.search import Searcher, effective_weights
 from faq.text import has_diacritics
 
@@ -40,19 +40,15 @@ class _Cache:
         ids = [d.id for d in index.documents]
         self.ids = np.array(ids)
         self.fields = np.zeros((len(queries), len(self.channels), len(DOC_FIELDS), len(ids)))
-        self.passages = np.zeros((len(queries), len(self.channels), len(index.passages)))
+        questions = index.question_passages  # the first passages: sample and Q&A questions, in document order
+        self.passages = np.zeros((len(queries), len(self.channels), questions))
         for qi, q in enumerate(queries):
-            qv = searcher.vectors(q.query)
+            sims = searcher.channel_sims(searcher.vectors(q.query))
             for ci, c in enumerate(self.channels):
-                for fi, f in enumerate(DOC_FIELDS):
-                    self.fields[qi, ci, fi] = searcher._sims(index.fields[(c, f)], qv.terms[c])
-                self.passages[qi, ci] = searcher._sims(index.passage_matrix[c], qv.terms[c])
-        rows = sorted(
-            (i for i, p in enumerate(index.passages) if p.kind in PASSAGE_KINDS_FOR_MAX),
-            key=lambda i: index.passages[i].doc,
-        )
-        self.max_rows = np.array(rows, dtype=np.int64)
-        self.max_docs = np.array([index.passages[i].doc for i in rows], dtype=np.int64)
+                self.fields[qi, ci] = sims[c][0]
+                self.passages[qi, ci] = sims[c][1][:questions]
+        self.max_rows = np.arange(questions)
+        self.max_docs = np.array([p.doc for p in index.passages[:questions]], dtype=np.int64)
         self.group_docs, self.group_starts = np.unique(self.max_docs, return_index=True)
         self.in_scope = np.array([q.in_scope for q in queries])
         self.referred = np.array([bool(searcher.analyzer.referrals(q.query)) for q in queries])
