@@ -1,7 +1,11 @@
 """The child processes `bench/run.py` measures. Each task prints one JSON line (its measurements) last.
 
-    build-faq CORPUS OUT            build our index through faq.engine.build, timing its phases
-    build-bm25s CORPUS OUT          the same analysed tokens, indexed and saved by bm25s
+    build-faq CORPUS OUT            build our index through faq.engine.build, timing its phases (the
+                                    build reuses the analysis cache in OUT/../.cache when there is one)
+    build-bm25s CORPUS OUT          the same analysed tokens as faq.evaluate.bm25_system, indexed and
+                                    saved by bm25s
+    analysis-rate CORPUS N          analysis cost per document on the first N documents, one process,
+                                    with the analyzer's segmentation memo and without it
     latency FAQ_INDEX BM25_DIR QUERIES MIN_SECONDS MAX_PASSES
                                     in-process per-query latency of both, with and without analysis
     cold-faq FAQ_INDEX QUERY        the real `cli.py ask --json` path with each phase timed (to stderr)
@@ -9,8 +13,10 @@
                                     a minimal bm25s `ask --json`: load, analyse, score, print
 
 Only the standard library is imported at module level, so every task pays exactly for what it uses.
-Phase timings are wall-clock seconds from `time.perf_counter()`; the peak resident set size after a
-phase is `ru_maxrss` of this process so far (KiB on Linux).
+Phase timings are wall-clock seconds from `time.perf_counter()`; a wrapped function's time is
+booked once even when it calls itself or another function booked under the same phase. The peak
+resident set size after a phase is `ru_maxrss` of this process so far (KiB on Linux): analysis worker
+processes are not included (bench/run.py samples the whole process tree for that).
 """
 
 from __future__ import annotations
@@ -38,24 +44,48 @@ class Phases:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.rss_kib: dict[str, int] = {}
+        self._active: dict[str, int] = {}
 
     def add(self, name: str, seconds: float) -> None:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
         self.rss_kib[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    def wrap(self, owner: object, attr: str, name: str) -> None:
-        """Replace owner.attr by a timed wrapper that books its duration under `name`."""
-        original = getattr(owner, attr)
+    def timed(self, original, name: str):
+        """`original` wrapped so that its duration is booked under `name` (outermost call only)."""
 
         @functools.wraps(original)
         def timed(*args, **kwargs):
+            if self._active.get(name):
+                return original(*args, **kwargs)
+            self._active[name] = 1
             started = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
+                self._active[name] = 0
                 self.add(name, time.perf_counter() - started)
 
-        setattr(owner, attr, timed)
+        return timed
+
+    def wrap(self, owner: object, attr: str, name: str) -> bool:
+        """Replace owner.attr by a timed wrapper; False when owner has no such attribute."""
+        original = getattr(owner, attr, None)
+        if original is None:
+            return False
+        setattr(owner, attr, self.timed(original, name))
+        return True
+
+    def wrap_function(self, module: object, attr: str, name: str) -> bool:
+        """Wrap a module-level function everywhere it is bound: its module and every `faq` module that
+        imported it by name (`from faq.analysis import analyse_documents` binds it in faq.index too)."""
+        original = getattr(module, attr, None)
+        if original is None:
+            return False
+        timed = self.timed(original, name)
+        for mod_name, mod in list(sys.modules.items()):
+            if (mod_name == "faq" or mod_name.startswith("faq.")) and getattr(mod, attr, None) is original:
+                setattr(mod, attr, timed)
+        return True
 
     def mark(self, name: str, since: float) -> float:
         now = time.perf_counter()
@@ -72,25 +102,56 @@ def emit(data: dict, stream=sys.stdout) -> None:
 
 
 def build_faq(corpus: str, out: str) -> None:
+    """faq.engine.build as `faq index build` runs it. Phases: imports; scikit-learn import (lazy in the
+    build, done first here, and counted in `engine_build_s`); load and validate corpus;
+    fingerprint; analysis (faq.analysis.analyse_documents: segmentation, in a worker pool for 64+
+    documents); counting and cache (the rest of faq.analysis.count_documents: reading and writing
+    the per-document cache, count matrices); matrices (the rest of faq.index.build_index: tf-idf,
+    postings); save; other."""
     ph = Phases()
     t = T0
-    from sklearn.feature_extraction.text import TfidfVectorizer  # imported lazily by the build anyway
-
+    import faq.analysis as fa
     import faq.engine as engine
     import faq.index as fi
 
     t = ph.mark("imports", t)
-    ph.wrap(engine, "load_corpus", "load and validate corpus")
-    ph.wrap(engine, "corpus_fingerprint", "fingerprint")
-    ph.wrap(fi, "analyse_documents", "analysis")
-    ph.wrap(TfidfVectorizer, "fit", "tf-idf fit")
-    ph.wrap(fi, "_matrix", "matrices")
-    ph.wrap(engine, "save_index", "save (checksums, fsync, publish)")
+    import sklearn.feature_extraction.text  # noqa: F401  (the build imports it lazily; timed apart)
+
+    t = ph.mark("scikit-learn import", t)
+    ph.wrap_function(engine, "load_corpus", "load and validate corpus")
+    ph.wrap_function(engine, "corpus_fingerprint", "fingerprint")
+    ph.wrap_function(fa, "analyse_documents", "analysis")
+    counting = ph.wrap_function(fa, "count_documents", "_count_documents")
+    ph.wrap_function(fi, "build_index", "_build_index")
+    ph.wrap_function(fi, "save_index", "save (checksums, fsync, publish)")
     started = time.perf_counter()
-    _, report = engine.build(Path(corpus), Path(out), engine.Paths.default())
+    index, report = engine.build(Path(corpus), Path(out), engine.Paths.default())
     total = time.perf_counter() - started
-    ph.add("other", total - sum(v for k, v in ph.seconds.items() if k != "imports"))
-    emit({"documents": report.documents, "vocabulary": report.vocabulary, "phases": ph.seconds, "rss_kib": ph.rss_kib})
+    inc = ph.seconds
+    analysis = inc.get("analysis", 0.0)
+    counted = inc.pop("_count_documents", analysis) if counting else analysis
+    if counting:
+        inc["counting and cache"] = counted - analysis
+    inc["matrices"] = inc.pop("_build_index", 0.0) - counted
+    ph.rss_kib["matrices"] = ph.rss_kib.pop("_build_index", 0)
+    ph.rss_kib.pop("_count_documents", None)
+    ph.add("other", total - sum(v for k, v in inc.items() if k not in ("imports", "scikit-learn import")))
+    from faq.analysis import units
+
+    manifest = index.manifest
+    emit(
+        {
+            "documents": report.documents,
+            "vocabulary": report.vocabulary,
+            "words": sum(len(u[2].split()) for d in index.documents for u in units(d)),
+            "phases": ph.seconds,
+            "rss_kib": ph.rss_kib,
+            "engine_build_s": total + ph.seconds.get("scikit-learn import", 0.0),  # the build imports it
+            "build_seconds": manifest.get("build_seconds"),
+            "build_stages": manifest.get("build_stages"),
+            "analyses_reused": manifest.get("analyses_reused"),
+        }
+    )
 
 
 def analyzer_parts() -> tuple:
@@ -102,6 +163,36 @@ def analyzer_parts() -> tuple:
     return AnalyzerConfig(), load_lexicon(Paths.default().lexicon)
 
 
+ANALYSIS_CHUNK = 4096  # documents analysed at a time by the bm25s build (bounds its memory)
+
+
+def bm25_corpus(documents, config, lexicon) -> tuple[list[list[int]], dict[str, int]]:
+    """The token lists faq.evaluate.bm25_system indexes (every channel's field counts expanded back
+    into tokens, prefixed with the channel: same analysis, same expansion, same order), as bm25s's
+    (token ids per document, vocabulary). Analysed a chunk at a time and turned into ids at once, so
+    the full analyses and token strings of a large corpus never sit in memory together; bm25s scores
+    ids exactly as it scores the strings they stand for."""
+    from faq.analysis import analyse_documents
+
+    channels = config.channels()
+    vocab: dict[str, int] = {}
+    ids: list[list[int]] = []
+    for start in range(0, len(documents), ANALYSIS_CHUNK):
+        result = analyse_documents(documents[start : start + ANALYSIS_CHUNK], config, lexicon)
+        analyses = result[0] if isinstance(result, tuple) else result  # (analyses, reused) in some versions
+        for a in analyses:
+            tokens = [
+                f"{c}:{t}"
+                for c in channels
+                for counts in a.fields[c].values()
+                for t, n in counts.items()
+                for _ in range(n)
+            ]
+            ids.append([vocab.setdefault(t, len(vocab)) for t in tokens])
+        del result, analyses
+    return ids, vocab
+
+
 def build_bm25s(corpus: str, out: str) -> None:
     ph = Phases()
     t = T0
@@ -109,24 +200,18 @@ def build_bm25s(corpus: str, out: str) -> None:
 
     import bm25s
 
-    from faq.analyzer import Analyzer
     from faq.config import analyzer_to_dict
     from faq.corpus import load_corpus
-    from faq.index import analyse_documents
 
     t = ph.mark("imports", t)
     docs = load_corpus(Path(corpus))
     t = ph.mark("load and validate corpus", t)
     config, lexicon = analyzer_parts()
-    analyzer = Analyzer(config, lexicon)
-    analysed = analyse_documents(docs, analyzer)
-    t = ph.mark("analysis", t)
-    channels = config.channels()
-    tokens = [[f"{c}:{tok}" for c in channels for tok in analysed.whole(c, d)] for d in range(len(docs))]
-    del analysed
-    t = ph.mark("prefix tokens (as faq.evaluate.bm25_system)", t)
+    ids, vocab = bm25_corpus(docs, config, lexicon)
+    t = ph.mark("analysis + tokens to ids", t)
     retriever = bm25s.BM25()
-    retriever.index(tokens, show_progress=False)
+    retriever.index((ids, vocab), show_progress=False)
+    del ids
     t = ph.mark("bm25s index", t)
     target = Path(out)
     retriever.save(str(target), show_progress=False)
@@ -136,6 +221,41 @@ def build_bm25s(corpus: str, out: str) -> None:
     (target / "analyzer.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
     ph.mark("save", t)
     emit({"documents": len(docs), "vocabulary": len(retriever.vocab_dict), "phases": ph.seconds, "rss_kib": ph.rss_kib})
+
+
+def analysis_rate(corpus: str, sample: str) -> None:
+    """ms per document of analysis (one process) on the first N documents, with the segmentation memo
+    and with it bypassed; and how many of the segmented chunks of (up to 20,000 documents of) the
+    corpus repeat an earlier one, i.e. how much the memo can save on this corpus."""
+    from faq.analysis import analyse_document, units
+    from faq.analyzer import Analyzer
+    from faq.corpus import load_corpus
+    from faq.text import segment
+
+    docs = load_corpus(Path(corpus))
+    config, lexicon = analyzer_parts()
+    head = docs[: int(sample)]
+    out: dict = {"documents": len(head)}
+    for mode in ("memo", "no_memo"):
+        analyzer = Analyzer(config, lexicon)
+        analyzer.analyze("xin chào")  # loads the segmentation model outside the timing
+        if mode == "no_memo" and hasattr(analyzer, "_segment"):
+            fixed = getattr(analyzer, "_fixed", ())
+            analyzer._segment = lambda sylls, fixed=fixed: list(segment(sylls, fixed))
+        started = time.perf_counter()
+        for d in head:
+            analyse_document(d, analyzer)
+        out[f"{mode}_ms_per_doc"] = (time.perf_counter() - started) / max(1, len(head)) * 1e3
+    analyzer = Analyzer(config, lexicon)
+    total, distinct = 0, set()
+    scanned = docs[:20_000]
+    for d in scanned:
+        for unit in units(d):
+            for chunk in analyzer.prepare(unit[2]):
+                total += 1
+                distinct.add(tuple(chunk))
+    out |= {"chunks_scanned_documents": len(scanned), "chunks": total, "distinct_chunks": len(distinct)}
+    emit(out)
 
 
 # ---------------------------------------------------------------- bm25s query side
@@ -178,7 +298,8 @@ class Bm25Engine:
         results = []
         for d in order:
             doc = self.documents[int(d)]
-            summary = next((s["text"] for s in doc["sections"] if s["heading"] == "Tóm tắt"), "")
+            first = doc["sections"][0]["text"] if doc["sections"] else ""  # a FAQ entry's answer
+            summary = next((s["text"] for s in doc["sections"] if s["heading"] == "Tóm tắt"), first)
             results.append(
                 {"id": doc["id"], "title": doc["title"], "score": round(float(scores[d]), 6), "answer": summary}
             )
@@ -229,6 +350,7 @@ def cold_faq(index_dir: str, query: str) -> None:
     ph.wrap(engine, "load_index", "index load")
     ph.wrap(Searcher, "vectors", "analysis")
     ph.wrap(Searcher, "score_vector", "scoring and ranking")
+    ph.wrap(Searcher, "top", "scoring and ranking")
     ph.wrap(Searcher, "rank", "scoring and ranking")
     started = time.perf_counter()
     cli.app(["ask", "--json", "--index", index_dir, query], standalone_mode=False)
@@ -262,6 +384,7 @@ def latency(faq_index: str, bm25_dir: str, queries_path: str, min_seconds: str, 
 
     queries = [json.loads(line)["query"] for line in Path(queries_path).read_text("utf-8").splitlines() if line.strip()]
     searcher = Searcher(load_index(Path(faq_index)))
+    top = getattr(searcher, "top", None) or (lambda scores, k: searcher.rank(scores)[:k])  # as Searcher.search
     bm = Bm25Engine(Path(bm25_dir))
     if searcher.analyzer.config != bm.analyzer.config or searcher.index.lexicon != bm.analyzer.lexicon:
         raise SystemExit("the two indexes were not built with the same analyzer and lexicon")
@@ -273,8 +396,8 @@ def latency(faq_index: str, bm25_dir: str, queries_path: str, min_seconds: str, 
         bm.top(bm.tokens(q))
 
     def faq_pre(qv) -> None:
-        scores, _ = searcher.score_vector(qv)
-        searcher.rank(scores)[:TOP_K]
+        scores = searcher.score_vector(qv)[0]
+        top(scores, TOP_K)
 
     def bm_pre(tokens) -> None:
         bm.top(tokens)
@@ -313,6 +436,7 @@ TASKS = {
     "build-bm25s": build_bm25s,
     "latency": latency,
     "cold-faq": cold_faq,
+    "analysis-rate": analysis_rate,
 }
 
 

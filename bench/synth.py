@@ -70,6 +70,7 @@ class _Pools:
                     by_heading[(doc.kind, s.heading)].extend(sentences(s.text))
         rare = [t for key, pool in sorted(by_heading.items()) if len(pool) < MIN_POOL for t in pool]
         self.sentences = {k: (v if len(v) >= MIN_POOL else rare) for k, v in by_heading.items()}
+        self.every_sentence = [t for _, pool in sorted(by_heading.items()) for t in pool]
         self.questions = sorted({q for d in self.templates for q in (*d.questions, *(q for q, _ in d.qas))})
         self.aliases = sorted({a for d in self.templates for a in d.aliases})
         qas: dict[str, dict[str, str]] = defaultdict(dict)
@@ -149,6 +150,7 @@ def synthesize_faq(real: Sequence[Document], n: int, seed: int = SEED) -> list[d
         t = rng.choice(pools.templates)
         heading = rng.choice(headings[t.id])
         pool = pools.sentences[(t.kind, heading)]
+        pool = pool if len(pool) >= 4 else pools.every_sentence  # a tiny corpus: draw from everything
         picked = rng.sample(range(len(pool)), min(rng.randint(2, 4), len(pool)))
         answer = " ".join(_plain(pool[j]) for j in picked)
         aliases = list(t.aliases) or pools.aliases

@@ -1,0 +1,73 @@
+"""Term-major sparse matrices (an inverted index) read with numpy alone.
+
+A query needs the rows of its own terms, weighted and summed: that is a gather and a `bincount`,
+so the query path imports neither scipy nor scikit-learn (both cost start-up time on every `ask`).
+The build makes these with scipy (`from_csr`); the arrays are the CSR layout, stored as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Row t lists the columns (documents x fields, or passages) where term t occurs, with its weight."""
+
+    data: np.ndarray  # float32 weights
+    indices: np.ndarray  # int32 columns, sorted within each row
+    indptr: np.ndarray  # int64 row starts, len = rows + 1
+    shape: tuple[int, int]
+
+    @classmethod
+    def from_csr(cls, matrix) -> Postings:
+        """From a scipy CSR matrix (build time only)."""
+        matrix.sort_indices()
+        return cls(
+            np.asarray(matrix.data, dtype=np.float32),
+            np.asarray(matrix.indices, dtype=np.int32),
+            np.asarray(matrix.indptr, dtype=np.int64),
+            (int(matrix.shape[0]), int(matrix.shape[1])),
+        )
+
+    def check(self) -> str | None:
+        """What is inconsistent about the arrays (for loading untrusted files), or None."""
+        rows, cols = self.shape
+        if self.indptr.ndim != 1 or len(self.indptr) != rows + 1 or self.indptr[0] != 0:
+            return "row pointers do not match the shape"
+        if (
+            np.any(np.diff(self.indptr) < 0)
+            or self.indptr[-1] != len(self.indices)
+            or len(self.data) != len(self.indices)
+        ):
+            return "row pointers do not match the stored values"
+        if len(self.indices) and (self.indices.min() < 0 or self.indices.max() >= cols):
+            return "a column is out of range"
+        return None
+
+    def weighted_sum(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Σ_k weights[k] * row(terms[k]) as a dense vector of length shape[1]."""
+        if len(terms) == 0:
+            return np.zeros(self.shape[1])
+        starts, ends = self.indptr[terms], self.indptr[terms + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(self.shape[1])
+        # positions of every stored value of the selected rows, without a Python loop over values
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        positions = np.arange(total) + offsets
+        values = self.data[positions] * np.repeat(weights, lengths)
+        return np.bincount(self.indices[positions], weights=values, minlength=self.shape[1])
+
+    def values_at(self, terms: np.ndarray, column: int) -> np.ndarray:
+        """The stored weight of each term in one column (0 where absent), for explanations."""
+        out = np.zeros(len(terms))
+        for k, t in enumerate(terms):
+            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
+            pos = lo + int(np.searchsorted(self.indices[lo:hi], column))
+            if pos < hi and self.indices[pos] == column:
+                out[k] = self.data[pos]
+        return out

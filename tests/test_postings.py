@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+from scipy import sparse
+
+from faq.postings import Postings
+
+
+def random_matrix(seed: int, rows: int = 40, cols: int = 25) -> sparse.csr_matrix:
+    rng = np.random.default_rng(seed)
+    dense = rng.random((rows, cols)) * (rng.random((rows, cols)) < 0.2)
+    return sparse.csr_matrix(dense.astype(np.float32))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_weighted_sum_equals_scipy(seed: int) -> None:
+    m = random_matrix(seed)
+    p = Postings.from_csr(m)
+    assert p.check() is None
+    rng = np.random.default_rng(seed + 100)
+    terms = np.sort(rng.choice(m.shape[0], size=7, replace=False))
+    weights = rng.random(7)
+    expected = np.asarray(m[terms].T @ weights).ravel()
+    assert np.allclose(p.weighted_sum(terms, weights), expected, rtol=1e-6, atol=1e-9)
+
+
+def test_empty_rows_and_no_terms() -> None:
+    p = Postings.from_csr(sparse.csr_matrix((3, 4), dtype=np.float32))
+    assert p.weighted_sum(np.array([0, 2]), np.array([1.0, 2.0])).tolist() == [0.0] * 4
+    assert p.weighted_sum(np.zeros(0, dtype=np.int64), np.zeros(0)).tolist() == [0.0] * 4
+
+
+def test_values_at_reads_single_cells() -> None:
+    m = random_matrix(9)
+    p = Postings.from_csr(m)
+    dense = m.toarray()
+    for column in range(m.shape[1]):
+        terms = np.arange(m.shape[0])
+        assert np.array_equal(p.values_at(terms, column), dense[:, column].astype(np.float64))
+
+
+def test_check_finds_inconsistent_arrays() -> None:
+    p = Postings.from_csr(random_matrix(1))
+    bad_column = Postings(p.data, p.indices + 1000, p.indptr, p.shape)
+    assert "out of range" in bad_column.check()
+    bad_ptr = Postings(p.data, p.indices, p.indptr[:-1], p.shape)
+    assert "shape" in bad_ptr.check()
+    bad_len = Postings(p.data[:-1], p.indices, p.indptr, p.shape)
+    assert "stored values" in bad_len.check()
