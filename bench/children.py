@@ -104,10 +104,9 @@ def emit(data: dict, stream=sys.stdout) -> None:
 def build_faq(corpus: str, out: str) -> None:
     """faq.engine.build as `faq index build` runs it. Phases: imports; scikit-learn import (lazy in the
     build, done first here, and counted in `engine_build_s`); load and validate corpus;
-    fingerprint; analysis (faq.analysis.analyse_documents: segmentation, in a worker pool for 64+
-    documents); counting and cache (the rest of faq.analysis.count_documents: reading and writing
-    the per-document cache, count matrices); matrices (the rest of faq.index.build_index: tf-idf,
-    postings); save; other."""
+    fingerprint; analysis and counting (faq.analysis.count_documents: segmentation in a worker pool
+    for 64+ documents, each analysis turned into count arrays as it arrives, reading and writing the
+    per-document cache); matrices (the rest of faq.index.build_index: tf-idf, postings); save; other."""
     ph = Phases()
     t = T0
     import faq.analysis as fa
@@ -120,21 +119,15 @@ def build_faq(corpus: str, out: str) -> None:
     t = ph.mark("scikit-learn import", t)
     ph.wrap_function(engine, "load_corpus", "load and validate corpus")
     ph.wrap_function(engine, "corpus_fingerprint", "fingerprint")
-    ph.wrap_function(fa, "analyse_documents", "analysis")
-    counting = ph.wrap_function(fa, "count_documents", "_count_documents")
+    ph.wrap_function(fa, "count_documents", "analysis and counting")
     ph.wrap_function(fi, "build_index", "_build_index")
     ph.wrap_function(fi, "save_index", "save (checksums, fsync, publish)")
     started = time.perf_counter()
     index, report = engine.build(Path(corpus), Path(out), engine.Paths.default())
     total = time.perf_counter() - started
     inc = ph.seconds
-    analysis = inc.get("analysis", 0.0)
-    counted = inc.pop("_count_documents", analysis) if counting else analysis
-    if counting:
-        inc["counting and cache"] = counted - analysis
-    inc["matrices"] = inc.pop("_build_index", 0.0) - counted
+    inc["matrices"] = inc.pop("_build_index", 0.0) - inc.get("analysis and counting", 0.0)
     ph.rss_kib["matrices"] = ph.rss_kib.pop("_build_index", 0)
-    ph.rss_kib.pop("_count_documents", None)
     ph.add("other", total - sum(v for k, v in inc.items() if k not in ("imports", "scikit-learn import")))
     from faq.analysis import units
 
@@ -272,10 +265,13 @@ class Bm25Engine:
         from faq.lexicon import Lexicon
 
         meta = json.loads((directory / "analyzer.json").read_text("utf-8"))
-        self.analyzer = Analyzer(analyzer_from_dict(meta["analyzer"]), Lexicon.from_dict(meta["lexicon"]))
-        self.channels = self.analyzer.config.channels()
         self.retriever = bm25s.BM25.load(str(directory), show_progress=False)
         self.vocab = self.retriever.vocab_dict
+        # queries are segmented into the index's own words, exactly as faq's Index.analyzer() does
+        words = [t[5:] for t in self.vocab if t.startswith("word:") and "_" in t and " " not in t]
+        config, lexicon = analyzer_from_dict(meta["analyzer"]), Lexicon.from_dict(meta["lexicon"])
+        self.analyzer = Analyzer(config, lexicon, query_words=words)
+        self.channels = self.analyzer.config.channels()
         self.documents = json.loads((directory / "documents.json").read_text("utf-8"))
         import numpy as np
 
@@ -315,9 +311,6 @@ def ask_bm25s(directory: str, query: str, timings: bool) -> None:
     import faq.analyzer  # noqa: F401
 
     t = ph.mark("imports", t)
-    import underthesea  # noqa: F401  (the analyzer imports it on first use; timed apart as in cold-faq)
-
-    t = ph.mark("underthesea import", t)
     engine = Bm25Engine(Path(directory))
     t = ph.mark("index load", t)
     tokens = engine.tokens(query)
@@ -339,10 +332,7 @@ def cold_faq(index_dir: str, query: str) -> None:
     t = T0
     import cli
 
-    t = ph.mark("imports", t)
-    import underthesea  # noqa: F401  (imported lazily by the first segmentation otherwise)
-
-    ph.mark("underthesea import", t)
+    ph.mark("imports", t)
     from faq import engine
     from faq.search import Searcher
 

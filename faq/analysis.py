@@ -20,7 +20,7 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -103,7 +103,7 @@ def _analyse_in_worker(doc: Document) -> DocAnalysis:
     return analyse_document(doc, _worker_analyzer)
 
 
-def analyse_documents(
+def iter_analyses(
     documents: Sequence[Document],
     config: AnalyzerConfig,
     lexicon: Lexicon,
@@ -111,8 +111,8 @@ def analyse_documents(
     workers: int | None = None,
     already: int = 0,
     total: int | None = None,
-) -> list[DocAnalysis]:
-    """Analyses of `documents`, in order; a process pool for large batches."""
+) -> Iterator[DocAnalysis]:
+    """Analyses of `documents`, in order, as they are ready; a process pool for large batches."""
     total = total if total is not None else len(documents)
     done = already
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -121,23 +121,32 @@ def analyse_documents(
 
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        out = []
         with context.Pool(workers, _init_worker, (config, lexicon)) as pool:
             chunk = max(1, min(64, len(documents) // (workers * 8)))
             for analysis in pool.imap(_analyse_in_worker, documents, chunk):
-                out.append(analysis)
                 done += 1
                 if progress:
                     progress(done, total)
-        return out
+                yield analysis
+        return
     analyzer = Analyzer(config, lexicon)
-    out = []
     for doc in documents:
-        out.append(analyse_document(doc, analyzer))
+        analysis = analyse_document(doc, analyzer)
         done += 1
         if progress:
             progress(done, total)
-    return out
+        yield analysis
+
+
+def analyse_documents(
+    documents: Sequence[Document],
+    config: AnalyzerConfig,
+    lexicon: Lexicon,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> list[DocAnalysis]:
+    """Analyses of `documents`, in order (for baselines that need the tokens themselves)."""
+    return list(iter_analyses(documents, config, lexicon, progress, workers))
 
 
 # ---------------------------------------------------------------- corpus counts (and the cache)
@@ -206,24 +215,26 @@ def _write_cache(cache_dir: Path, name: str, counts: CorpusCounts) -> None:
         os.replace(tmp, cache_dir / f"{name}{suffix}")
 
 
-def _rows_of(analysis: DocAnalysis, channel: str, vocab: dict[str, int]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(term ids, counts) of each row of one document in one channel, growing the vocabulary."""
-    out = []
-    for counts in [analysis.fields[channel][f] for f in FIELDS] + [p[3][channel] for p in analysis.passages]:
-        ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64, count=len(counts))
-        out.append((ids, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))))
-    return out
+Rows = tuple[np.ndarray, np.ndarray, np.ndarray]  # term ids, counts, row lengths (one document or a run)
 
 
-def _stack(blocks: list[sparse.csr_matrix | list[tuple[np.ndarray, np.ndarray]]], width: int) -> sparse.csr_matrix:
-    """Stack reused matrix slices and fresh (ids, counts) rows into one matrix of the given width."""
+def _rows_of(analysis: DocAnalysis, channel: str, vocab: dict[str, int]) -> Rows:
+    """A document's rows in one channel as flat arrays, growing the vocabulary."""
+    rows = [analysis.fields[channel][f] for f in FIELDS] + [p[3][channel] for p in analysis.passages]
+    total = sum(len(r) for r in rows)
+    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for r in rows for t in r), dtype=np.int64, count=total)
+    counts = np.fromiter((n for r in rows for n in r.values()), dtype=np.float32, count=total)
+    return ids, counts, np.array([len(r) for r in rows], dtype=np.int64)
+
+
+def _stack(blocks: list, width: int) -> sparse.csr_matrix:
+    """Stack reused matrix slices and fresh row arrays into one matrix of the given width."""
     mats = []
     for block in blocks:
-        if isinstance(block, list):
-            indptr = np.concatenate(([0], np.cumsum([len(ids) for ids, _ in block])))
-            indices = np.concatenate([ids for ids, _ in block]) if block else np.zeros(0, dtype=np.int64)
-            data = np.concatenate([v for _, v in block]) if block else np.zeros(0)
-            mats.append(sparse.csr_matrix((data, indices, indptr), shape=(len(block), width)))
+        if isinstance(block, tuple):
+            ids, counts, lengths = block
+            indptr = np.concatenate(([0], np.cumsum(lengths)))
+            mats.append(sparse.csr_matrix((counts, ids, indptr), shape=(len(lengths), width)))
         else:
             block = block.copy()
             block.resize((block.shape[0], width))
@@ -249,16 +260,20 @@ def count_documents(
     if progress:
         progress(len(documents) - len(todo), len(documents))
     reused = len(documents) - len(todo)
-    analysed = analyse_documents([documents[i] for i in todo], config, lexicon, progress, workers, reused)
-    fresh = dict(zip(todo, analysed, strict=True))
     vocab = {c: {t: i for i, t in enumerate(cache.vocab[c])} if cache else {} for c in channels}
+    # Fresh analyses become compact arrays as they arrive: the token dictionaries are never all held.
+    fresh: dict[int, tuple[list, dict[str, Rows]]] = {}
+    analyses = iter_analyses([documents[i] for i in todo], config, lexicon, progress, workers, reused)
+    for i, analysis in zip(todo, analyses, strict=True):
+        shown = [(k, text, answer) for k, text, answer, _ in analysis.passages]
+        fresh[i] = (shown, {c: _rows_of(analysis, c, vocab[c]) for c in channels})
     starts, passages, rows = [0], [], {c: [] for c in channels}
     for i, key in enumerate(keys):
         if i in fresh:
-            analysis = fresh[i]
-            passages.append([(k, shown, answer) for k, shown, answer, _ in analysis.passages])
+            shown, arrays = fresh.pop(i)
+            passages.append(shown)
             for c in channels:
-                rows[c].append(_rows_of(analysis, c, vocab[c]))
+                rows[c].append(arrays[c])
         else:
             d = where[key]
             span = cache.document_rows(d)
@@ -274,13 +289,18 @@ def count_documents(
 
 
 def _merge_fresh(blocks: list) -> list:
-    """Join runs of fresh documents' rows into one block each (fewer, larger matrices to stack)."""
+    """Join runs of fresh documents' row arrays into one block each (fewer, larger matrices to stack)."""
     out: list = []
-    for block in blocks:
-        if isinstance(block, list) and out and isinstance(out[-1], list):
-            out[-1].extend(block)
-        else:
-            out.append(list(block) if isinstance(block, list) else block)
+    run: list[Rows] = []
+    for block in blocks + [None]:
+        if isinstance(block, tuple):
+            run.append(block)
+            continue
+        if run:
+            out.append(tuple(np.concatenate([r[k] for r in run]) for k in range(3)))
+            run = []
+        if block is not None:
+            out.append(block)
     return out
 
 

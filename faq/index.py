@@ -34,15 +34,14 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 from faq import __version__
-from faq.analysis import count_documents
 from faq.analyzer import Analyzer
 from faq.config import AnalyzerConfig, SearchConfig, analyzer_from_dict, analyzer_to_dict
 from faq.corpus import Document, Section, Source
 from faq.errors import CorpusError, IndexError_
 from faq.lexicon import Lexicon
+from faq.postings import Postings
 from faq.storage import build_lock, clean_stale_stages, publish, read_published, staging_dir, write_file
 
 FORMAT = "faq-index"
@@ -74,8 +73,8 @@ class Index:
     passages: list[Passage]
     vocab: dict[str, dict[str, int]]
     idf: dict[str, np.ndarray]
-    postings: dict[str, sparse.csr_matrix]  # channel -> terms x (fields * docs)
-    passage_postings: dict[str, sparse.csr_matrix]  # channel -> terms x passages (question ones only for char)
+    postings: dict[str, Postings]  # channel -> terms x (fields * docs)
+    passage_postings: dict[str, Postings]  # channel -> terms x passages (question ones only for char)
     manifest: dict
 
     @property
@@ -88,7 +87,9 @@ class Index:
         return sum(1 for p in self.passages if p.kind != "section")
 
     def analyzer(self) -> Analyzer:
-        return Analyzer(self.analyzer_config, self.lexicon)
+        """The analyzer that built this index; it segments queries into the index's own words."""
+        words = [t for t in self.vocab.get("word", {}) if "_" in t and " " not in t]
+        return Analyzer(self.analyzer_config, self.lexicon, query_words=words)
 
 
 # ---------------------------------------------------------------- building
@@ -110,12 +111,11 @@ def vectorize(tokens: Sequence[str], vocab: dict[str, int], idf: np.ndarray) -> 
     return idx, weights / norm if norm > 0 else weights
 
 
-def _term_major(matrix: sparse.spmatrix) -> sparse.csr_matrix:
-    """rows x terms -> terms x rows, float32 values and int32 positions, canonical order."""
-    out = sparse.csr_matrix(matrix.T, dtype=np.float32)
-    out.sort_indices()
-    out.indices = out.indices.astype(np.int32)
-    return out
+def _term_major(matrix) -> Postings:
+    """rows x terms (scipy) -> terms x rows postings: float32 values, int32 positions, canonical order."""
+    from scipy import sparse
+
+    return Postings.from_csr(sparse.csr_matrix(matrix.T, dtype=np.float32))
 
 
 def build_index(
@@ -129,7 +129,10 @@ def build_index(
     workers: int | None = None,
 ) -> Index:
     """Analyse the documents (reusing cached analyses), fit idf per channel, fill the postings."""
-    from sklearn.feature_extraction.text import TfidfTransformer  # build time only
+    from scipy import sparse  # build time only, like scikit-learn: queries use numpy alone
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from faq.analysis import count_documents
 
     started = time.perf_counter()
     channels = analyzer_config.channels()
@@ -152,8 +155,8 @@ def build_index(
     t0 = time.perf_counter()
     vocab: dict[str, dict[str, int]] = {}
     idf: dict[str, np.ndarray] = {}
-    postings: dict[str, sparse.csr_matrix] = {}
-    passage_postings: dict[str, sparse.csr_matrix] = {}
+    postings: dict[str, Postings] = {}
+    passage_postings: dict[str, Postings] = {}
     for c in channels:
         rows = counts.rows[c]
         fields = [rows[counts.field_rows(f)] for f in DOC_FIELDS]
@@ -331,11 +334,18 @@ def _load_build(directory: Path) -> Index:
         vocab = {c: {t: i for i, t in enumerate(vocab_lists[c])} for c in channels}
         idf = {c: arrays[f"idf.{c}"] for c in channels}
 
-        def mat(name: str) -> sparse.csr_matrix:
-            shape = tuple(int(x) for x in arrays[f"{name}.shape"])
-            return sparse.csr_matrix(
-                (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]), shape=shape
+        def mat(name: str) -> Postings:
+            rows, cols = (int(x) for x in arrays[f"{name}.shape"])
+            postings = Postings(
+                np.asarray(arrays[f"{name}.data"], dtype=np.float32),
+                np.asarray(arrays[f"{name}.indices"], dtype=np.int32),
+                np.asarray(arrays[f"{name}.indptr"], dtype=np.int64),
+                (rows, cols),
             )
+            problem = postings.check()
+            if problem:
+                raise ValueError(f"{name}: {problem}")
+            return postings
 
         postings = {c: mat(f"{c}.postings") for c in channels}
         passage_postings = {c: mat(f"{c}.passages") for c in channels}

@@ -107,8 +107,8 @@ class Searcher:
             if len(idx) == 0:
                 out[c] = (np.zeros((len(DOC_FIELDS), n)), np.zeros(passages.shape[1]))
                 continue
-            fields = np.asarray(postings[idx].T @ w).reshape(len(DOC_FIELDS), n)
-            out[c] = (fields, np.asarray(passages[idx].T @ w))
+            fields = postings.weighted_sum(idx, w).reshape(len(DOC_FIELDS), n)
+            out[c] = (fields, passages.weighted_sum(idx, w))
         return out
 
     def score_vector(self, qv: QueryVectors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -209,15 +209,16 @@ class Searcher:
             wc = qv.weights[c]
             if not len(idx) or not wc:
                 continue
-            rows = self.index.postings[c][idx]
-            sources = [(f, rows, k * n + d, self.field_weights[f]) for k, f in enumerate(DOC_FIELDS)]
+            postings = self.index.postings[c]
+            sources = [(f, postings, k * n + d, self.field_weights[f]) for k, f in enumerate(DOC_FIELDS)]
             if best_row is not None:
-                prows = self.index.passage_postings[c][idx]
-                sources.append(("question_max", prows, best_row, self.field_weights["question_max"]))
+                sources.append(
+                    ("question_max", self.index.passage_postings[c], best_row, self.field_weights["question_max"])
+                )
             for f, matrix, column, wf in sources:
                 if not wf:
                     continue
-                values = matrix[:, [column]].toarray().ravel() * w * wc * wf
+                values = matrix.values_at(idx, column) * w * wc * wf
                 nz = np.flatnonzero(values)
                 if not len(nz):
                     continue

@@ -1,4 +1,5 @@
-"""The query path never imports scikit-learn: it is needed only to build an index (see faq.index)."""
+"""The query path imports neither scikit-learn, scipy nor underthesea: they are needed only to build an
+index (see faq.index, faq.postings, and Analyzer._segment_query), and each costs start-up time on every `ask`."""
 
 import json
 import os
@@ -25,8 +26,9 @@ except SystemExit as exc:
 else:
     code = 0
 sys.stdout.flush()
-loaded = sorted(m for m in sys.modules if m == "sklearn" or m.startswith("sklearn."))
-print("PROBE " + json.dumps({"exit": code, "sklearn": loaded}))
+def loaded(name):
+    return sorted(m for m in sys.modules if m == name or m.startswith(name + "."))
+print("PROBE " + json.dumps({"exit": code, **{n: loaded(n) for n in ("sklearn", "scipy", "underthesea")}}))
 """
 
 
@@ -65,9 +67,11 @@ def test_ask_does_not_import_sklearn(indexed: Paths, args: tuple[str, ...]) -> N
     report, answer, stderr = probe(indexed, *args, stdin="làm hộ chiếu\nmat cccd\n")
     assert report["exit"] == 0 and answer.strip(), stderr
     assert "rebuilt" not in stderr  # a rebuild would legitimately import sklearn; the index was fresh
-    assert report["sklearn"] == [], f"the query path imported {report['sklearn'][:5]}"
+    for heavy in ("sklearn", "scipy", "underthesea"):
+        assert report[heavy] == [], f"the query path imported {report[heavy][:5]}"
 
 
 def test_the_probe_sees_sklearn_when_it_is_imported(project: Paths) -> None:
-    report, _, _ = probe(project, "index", "build")  # building does use scikit-learn
-    assert report["exit"] == 0 and "sklearn" in report["sklearn"]
+    report, _, _ = probe(project, "index", "build")  # building does use all three
+    assert report["exit"] == 0
+    assert "sklearn" in report["sklearn"] and "scipy" in report["scipy"] and "underthesea" in report["underthesea"]

@@ -114,3 +114,11 @@ def test_unaccented_queries_move_the_word_channel_weight_elsewhere(built) -> Non
     index, _ = built
     result = Searcher(index).search("mat the can cuoc", explain=True)
     assert all(c.channel != "word" for c in result.hits[0].contributions)
+
+
+def test_queries_are_segmented_into_the_index_own_words(built) -> None:
+    index, _ = built
+    analyzer = index.analyzer()
+    words = analyzer.analyze("Đăng ký tạm trú cần giấy tờ gì", query=True)["word"]
+    assert "đăng_ký" in words and "tạm_trú" in words
+    assert all("_" not in w or w in index.vocab["word"] for w in words if " " not in w)
