@@ -50,6 +50,11 @@ class SearchConfig:
     # Confidence is multiplied by (1 - penalty) when the question names another agency's procedure
     # (corpus/lexicon/other_agencies.tsv): such questions share words with ours but are not ours.
     other_agency_penalty: float = 0.5
+    # Work budget per channel and query: at most this many postings are read, the query's most
+    # informative (highest-weighted) terms first. Common terms (character n-grams above all) have the
+    # longest postings and add the least; on a small corpus the budget is never reached, on a large
+    # one it bounds latency (bench/RESULTS.md). 0 = no limit.
+    max_postings: int = 100_000
     top_k: int = 5
 
     def to_dict(self) -> dict[str, Any]:

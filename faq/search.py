@@ -88,10 +88,27 @@ class Searcher:
 
     def vectors(self, query: str) -> QueryVectors:
         tokens = self.analyzer.analyze(query, query=True)
-        return QueryVectors(
-            {c: vectorize(tokens[c], self.index.vocab[c], self.index.idf[c]) for c in self.index.channels},
-            self.query_weights(query),
-        )
+        terms = {}
+        for c in self.index.channels:
+            idx, w = vectorize(tokens[c], self.index.vocab[c], self.index.idf[c])
+            idx, w = self._within_budget(c, idx, w)
+            terms[c] = (idx, w)
+        return QueryVectors(terms, self.query_weights(query))
+
+    def _within_budget(self, channel: str, idx: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The query's terms, most informative first, until their postings exceed the work budget."""
+        budget = self.config.max_postings
+        if not budget or not len(idx):
+            return idx, w
+        indptr = self.index.postings[channel].indptr
+        lengths = indptr[idx + 1] - indptr[idx]
+        if lengths.sum() <= budget:
+            return idx, w
+        order = np.lexsort((idx, -w))  # highest weight first, ties by term id
+        within = np.cumsum(lengths[order]) <= budget
+        within[0] = True  # always the most informative term
+        keep = np.sort(order[within])
+        return idx[keep], w[keep]
 
     def query_weights(self, query: str) -> dict[str, float]:
         return effective_weights(self.channel_weights, has_diacritics(query))

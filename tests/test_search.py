@@ -122,3 +122,24 @@ def test_queries_are_segmented_into_the_index_own_words(built) -> None:
     words = analyzer.analyze("Đăng ký tạm trú cần giấy tờ gì", query=True)["word"]
     assert "đăng_ký" in words and "tạm_trú" in words
     assert all("_" not in w or w in index.vocab["word"] for w in words if " " not in w)
+
+
+def test_work_budget_keeps_the_most_informative_terms(built) -> None:
+    index, _ = built
+    query = "mất thẻ căn cước làm lại ở đâu"
+    full = Searcher(index, SearchConfig(max_postings=0)).vectors(query)
+    tight = Searcher(index, SearchConfig(max_postings=5)).vectors(query)
+    for c in index.channels:
+        idx, w = full.terms[c]
+        kept, _ = tight.terms[c]
+        assert 1 <= len(kept) <= len(idx)
+        indptr = index.postings[c].indptr
+        lengths = dict(zip(idx.tolist(), (indptr[idx + 1] - indptr[idx]).tolist(), strict=True))
+        assert len(kept) == 1 or sum(lengths[t] for t in kept.tolist()) <= 5
+        top = idx[int(w.argmax())]
+        assert top in kept  # the highest-weighted term always survives
+    result = Searcher(index, SearchConfig(max_postings=5)).search(query, explain=True)
+    for hit in result.hits:
+        assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
+    # the project's budget is never reached on a small corpus: identical to no budget at all
+    assert np.array_equal(Searcher(index).score(query), Searcher(index, SearchConfig(max_postings=0)).score(query))
