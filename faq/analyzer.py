@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from faq.config import AnalyzerConfig
 from faq.lexicon import Lexicon
-from faq.text import char_ngrams, chunks, fold, ngrams, normalize, segment, syllables
+from faq.text import char_ngrams, chunks, fold, longest_match, ngrams, normalize, segment, syllables
 
 SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
 
@@ -46,19 +46,7 @@ class Analyzer:
         if not self._rewrites:
             return list(sylls)
         folded = [fold(s) for s in sylls]
-        out: list[str] = []
-        i = 0
-        while i < len(sylls):
-            for n in range(min(self._rewrite_len, len(sylls) - i), 0, -1):
-                dst = self._rewrites.get(tuple(folded[i : i + n]))
-                if dst is not None:
-                    out.extend(dst)
-                    i += n
-                    break
-            else:
-                out.append(sylls[i])
-                i += 1
-        return out
+        return longest_match(sylls, lambda i, n: self._rewrites.get(tuple(folded[i : i + n])), self._rewrite_len)
 
     def synonym_chunks(self, chunk_list: Sequence[Sequence[str]]) -> list[list[str]]:
         """Expansions of the abbreviations and synonyms a query mentions, as extra chunks."""
@@ -102,19 +90,13 @@ class Analyzer:
         the same answers on the eval sets (measured) and spares every `ask` underthesea's import and
         model load (~0.45 s), the largest part of a cold start.
         """
-        out: list[str] = []
-        i = 0
-        while i < len(sylls):
-            for n in range(min(self._query_word_len, len(sylls) - i), 1, -1):
-                candidate = "_".join(sylls[i : i + n])
-                if candidate in self._query_words:
-                    out.append(candidate)
-                    i += n
-                    break
-            else:
-                out.append(sylls[i])
-                i += 1
-        return out
+        words = self._query_words
+
+        def find(i: int, n: int) -> list[str] | None:
+            candidate = "_".join(sylls[i : i + n])
+            return [candidate] if candidate in words else None
+
+        return longest_match(sylls, find, self._query_word_len, shortest=2)
 
     def referrals(self, text: str) -> list[tuple[str, str]]:
         """(term, who handles it) for each other agency's term the text mentions, in lexicon order."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining)
 _MARKS = "\u0300-\u036f"
@@ -81,6 +81,26 @@ def segment(sylls: Sequence[str], fixed_words: Sequence[str] = ()) -> list[str]:
         parts = syllables(word)  # the segmenter may glue punctuation; never let it into tokens
         if parts:
             out.append("_".join(parts))
+    return out
+
+
+def longest_match(
+    items: Sequence[str], find: Callable[[int, int], Sequence[str] | None], longest: int, shortest: int = 1
+) -> list[str]:
+    """Greedy left-to-right longest match: at each position try spans of `longest` down to `shortest`
+    items; `find(i, n)` gives what replaces items[i:i+n] (or None); unmatched items pass through."""
+    out: list[str] = []
+    i = 0
+    while i < len(items):
+        for n in range(min(longest, len(items) - i), shortest - 1, -1):
+            found = find(i, n)
+            if found is not None:
+                out.extend(found)
+                i += n
+                break
+        else:
+            out.append(items[i])
+            i += 1
     return out
 
 

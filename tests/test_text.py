@@ -79,3 +79,14 @@ def test_segment_leaves_unaccented_text_as_syllables() -> None:
 def test_ngrams_and_char_ngrams() -> None:
     assert ngrams(["a", "b", "c"], 1, 2) == ["a", "b", "c", "a b", "b c"]
     assert char_ngrams(["ab"], 3, 3) == [" ab", "ab "]
+
+
+def test_longest_match_prefers_longer_spans_and_passes_the_rest_through() -> None:
+    from faq.text import longest_match
+
+    table = {("a", "b"): ["AB"], ("a",): ["A"], ("b", "c", "d"): ["BCD"]}
+    items = ["a", "b", "c", "d", "a", "x"]
+    out = longest_match(items, lambda i, n: table.get(tuple(items[i : i + n])), longest=3)
+    assert out == ["AB", "c", "d", "A", "x"]
+    assert longest_match(items, lambda i, n: None, longest=3) == items
+    assert longest_match([], lambda i, n: ["z"], longest=2) == []
