@@ -74,16 +74,27 @@ def failures_table(report: dict, limit: int = 60) -> str:
     return "\n".join(lines) + (f"\n\n…and {more} more." if more > 0 else "")
 
 
-def risk_coverage_svg(curves: dict[str, list[dict]], width: int = 560, height: int = 360) -> str:
+def risk_coverage_svg(curves: dict[str, list[dict]], width: int = 760, height: int = 380) -> str:
     """A small line chart: accuracy of answered queries (y) against the share answered (x)."""
-    left, right, top, bottom = 50, 150, 20, 40
+    left, right, top, bottom = 50, 260, 20, 40
     pw, ph = width - left - right, height - top - bottom
     y_min = 0.5
 
     def xy(cov: float, acc: float) -> tuple[float, float]:
         return left + cov * pw, top + (1 - (max(acc, y_min) - y_min) / (1 - y_min)) * ph
 
-    colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
+    colours = [
+        "#1f77b4",
+        "#d62728",
+        "#2ca02c",
+        "#9467bd",
+        "#ff7f0e",
+        "#8c564b",
+        "#e377c2",
+        "#7f7f7f",
+        "#bcbd22",
+        "#17becf",
+    ]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
         'font-size="11">',
