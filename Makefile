@@ -56,4 +56,4 @@ fuzz: install ## Fuzz the analyzer and corpus parsers, ~2 min (FUZZ_SECONDS=n up
 	$(PY) tests/fuzz.py $(if $(FUZZ_SECONDS),--seconds $(FUZZ_SECONDS)) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 clean: ## Remove built indexes and caches (keeps .venv)
-	rm -rf indexes/default indexes/.default.* .pytest_cache
+	rm -rf indexes/default indexes/.default.* indexes/.cache .pytest_cache
