@@ -42,7 +42,15 @@ from faq.corpus import Document, Section, Source
 from faq.errors import CorpusError, IndexError_
 from faq.lexicon import Lexicon
 from faq.postings import Postings
-from faq.storage import build_lock, clean_stale_stages, publish, read_published, staging_dir, write_file
+from faq.storage import (
+    build_lock,
+    clean_stale_stages,
+    publish,
+    read_npz,
+    read_published,
+    staging_dir,
+    write_file,
+)
 
 FORMAT = "faq-index"
 FORMAT_VERSION = 2
@@ -329,7 +337,7 @@ def _load_build(directory: Path) -> Index:
         documents = [_doc_from_json(d) for d in json.loads(raw["documents.json"])]
         passages = [Passage(**p) for p in json.loads(raw["passages.json"])]
         vocab_lists = json.loads(raw["vocabulary.json"])
-        arrays = np.load(io.BytesIO(raw["arrays.npz"]), allow_pickle=False)
+        arrays = read_npz(raw["arrays.npz"])
         channels = analyzer_config.channels()
         vocab = {c: {t: i for i, t in enumerate(vocab_lists[c])} for c in channels}
         idf = {c: arrays[f"idf.{c}"] for c in channels}

@@ -108,3 +108,25 @@ def test_publishing_refuses_to_overwrite_a_foreign_directory(built, tmp_path: Pa
         save_index(index, target)
     assert (target / "notes.txt").read_text("utf-8") == "keep me"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".precious.") and p.is_dir()] == []
+
+
+def test_zero_copy_npz_reader_matches_numpy(tmp_path: Path) -> None:
+    import io
+
+    from faq.storage import read_npz
+
+    arrays = {"a": np.arange(10, dtype=np.int32), "b": np.linspace(0, 1, 7).astype(np.float32), "c": np.zeros((2, 3))}
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    out = read_npz(buf.getvalue())
+    assert set(out) == set(arrays)
+    for k, v in arrays.items():
+        assert out[k].dtype == v.dtype and np.array_equal(out[k], v)
+    compressed = io.BytesIO()
+    np.savez_compressed(compressed, **arrays)
+    with pytest.raises(ValueError, match="unexpected archive member"):
+        read_npz(compressed.getvalue())
+    with pytest.raises(ValueError):
+        read_npz(buf.getvalue()[:-40])  # truncated: the archive's directory is gone
+    with pytest.raises(ValueError):
+        read_npz(b"not a zip at all")
