@@ -171,7 +171,9 @@ def render_explain(result: Result) -> None:
         for col in ("channel", "field", "contribution", "terms"):
             table.add_column(col)
         for c in h.contributions:
-            terms = ", ".join(f"{t} {v:.4f}" for t, v in c.terms[:8])
+            # character n-grams show their spaces as `·` so word boundaries stay visible
+            shown = [(t.replace(" ", "·") if c.channel == "char" else t, v) for t, v in c.terms[:8]]
+            terms = ", ".join(f"{t} {v:.4f}" for t, v in shown)
             table.add_row(c.channel, c.field, f"{c.score:.4f}", terms)
         total = sum(c.score for c in h.contributions)
         table.add_row("", "sum", f"{total:.4f}", "")
