@@ -28,13 +28,12 @@ import numpy as np
 from scipy import sparse
 
 from faq.analyzer import Analyzer
-from faq.config import AnalyzerConfig, analyzer_to_dict
+from faq.config import DOC_FIELDS, AnalyzerConfig, analyzer_to_dict
 from faq.corpus import Document
 from faq.lexicon import Lexicon
 
 CACHE_VERSION = 2
 PARALLEL_MIN_DOCUMENTS = 64  # below this a worker pool costs more than it saves
-FIELDS = ("title", "aliases", "questions", "body")
 
 Counts = dict[str, int]
 
@@ -70,7 +69,7 @@ def units(doc: Document) -> list[tuple[str, str, str, str, str]]:
 
 def analyse_document(doc: Document, analyzer: Analyzer) -> DocAnalysis:
     channels = analyzer.config.channels()
-    fields: dict[str, dict[str, Counter[str]]] = {c: {f: Counter() for f in FIELDS} for c in channels}
+    fields: dict[str, dict[str, Counter[str]]] = {c: {f: Counter() for f in DOC_FIELDS} for c in channels}
     passages = []
     for field, kind, text, shown, answer in units(doc):
         tokens = analyzer.analyze(text)
@@ -171,7 +170,7 @@ class CorpusCounts:
 
     def field_rows(self, field: str) -> np.ndarray:
         """The row of `field` for every document."""
-        return self.starts[:-1] + FIELDS.index(field)
+        return self.starts[:-1] + DOC_FIELDS.index(field)
 
 
 def _cache_name(config: AnalyzerConfig, lexicon: Lexicon) -> str:
@@ -220,7 +219,7 @@ Rows = tuple[np.ndarray, np.ndarray, np.ndarray]  # term ids, counts, row length
 
 def _rows_of(analysis: DocAnalysis, channel: str, vocab: dict[str, int]) -> Rows:
     """A document's rows in one channel as flat arrays, growing the vocabulary."""
-    rows = [analysis.fields[channel][f] for f in FIELDS] + [p[3][channel] for p in analysis.passages]
+    rows = [analysis.fields[channel][f] for f in DOC_FIELDS] + [p[3][channel] for p in analysis.passages]
     total = sum(len(r) for r in rows)
     ids = np.fromiter((vocab.setdefault(t, len(vocab)) for r in rows for t in r), dtype=np.int64, count=total)
     counts = np.fromiter((n for r in rows for n in r.values()), dtype=np.float32, count=total)
@@ -280,7 +279,7 @@ def count_documents(
             passages.append(cache.passages[d])
             for c in channels:
                 rows[c].append(cache.rows[c][span.start : span.stop])
-        starts.append(starts[-1] + len(FIELDS) + len(passages[-1]))
+        starts.append(starts[-1] + len(DOC_FIELDS) + len(passages[-1]))
     matrices = {c: _stack(_merge_fresh(rows[c]), len(vocab[c])) for c in channels}
     counts = _compact(CorpusCounts(keys, np.array(starts, dtype=np.int64), passages, {}, matrices), vocab)
     if cache_dir and todo:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 CHANNELS = ("word", "folded", "char")
-FIELDS = ("title", "aliases", "questions", "question_max", "body")
+DOC_FIELDS = ("title", "aliases", "questions", "body")  # indexed per document; `question_max` is scored apart
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ import numpy as np
 
 from faq import __version__
 from faq.analyzer import Analyzer
-from faq.config import AnalyzerConfig, SearchConfig, analyzer_from_dict, analyzer_to_dict
+from faq.config import DOC_FIELDS, AnalyzerConfig, SearchConfig, analyzer_from_dict, analyzer_to_dict
 from faq.corpus import Document, Section, Source
 from faq.errors import CorpusError, IndexError_
 from faq.lexicon import Lexicon
@@ -54,7 +54,6 @@ from faq.storage import (
 
 FORMAT = "faq-index"
 FORMAT_VERSION = 2
-DOC_FIELDS = ("title", "aliases", "questions", "body")
 PASSAGE_KINDS_FOR_MAX = ("question", "qa")
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
