@@ -315,21 +315,8 @@ def compare(current: dict, previous: dict) -> dict:
 
 
 def tune_threshold(run: Run, max_false_abstention: float = 0.03) -> float:
-    """The abstention threshold with the best abstention F1 whose false-abstention rate stays acceptable.
-
-    Candidates are midpoints between observed confidences, so the choice does not sit on a data point.
-    """
-    values = sorted(set(run.confidence))
-    candidates = [0.0] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)]
-    oos = [not q.in_scope for q in run.queries]
-    best, best_key = 0.0, (-1.0, -1.0)
-    for t in candidates:
-        a = m.abstention(oos, [c < t or c <= 0 for c in run.confidence])
-        feasible = a.false_abstention_rate <= max_false_abstention
-        key = (1.0 if feasible else 0.0, a.f1)
-        if key > best_key:
-            best, best_key = t, key
-    return round(best, 6)
+    """The abstention threshold for a run's system (see metrics.best_threshold)."""
+    return m.best_threshold(run.confidence, [not q.in_scope for q in run.queries], max_false_abstention)[0]
 
 
 def overlap_with_corpus(queries: Sequence[EvalQuery], documents: Sequence[Document]) -> tuple[int, float]:

@@ -103,6 +103,29 @@ def paired_randomization(a: Sequence[float], b: Sequence[float], samples: int = 
     return (hits + 1) / (samples + 1)
 
 
+def best_threshold(
+    confidence: Sequence[float], out_of_scope: Sequence[bool], max_false_abstention: float = 0.03
+) -> tuple[float, float]:
+    """(threshold, abstention F1): the threshold with the best F1 whose false-abstention rate stays within
+    the cap (the best F1 overall when none does). A query abstains when its confidence is below the
+    threshold or not positive. Candidates are midpoints between observed confidences, so the choice
+    does not sit on a data point; ties go to the lowest threshold."""
+    conf = np.asarray(confidence, dtype=float)
+    oos = np.asarray(out_of_scope, dtype=bool)
+    values = np.unique(conf)
+    candidates = np.concatenate(([0.0], (values[:-1] + values[1:]) / 2))
+    abstain = (conf[None, :] < candidates[:, None]) | (conf[None, :] <= 0)
+    tp = (abstain & oos).sum(axis=1)
+    fp = (abstain & ~oos).sum(axis=1)
+    positives, negatives = int(oos.sum()), int((~oos).sum())
+    precision = np.divide(tp, tp + fp, out=np.zeros(len(tp)), where=(tp + fp) > 0)
+    recall = tp / positives if positives else np.zeros(len(tp))
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(len(tp)), where=(precision + recall) > 0)
+    feasible = fp <= max_false_abstention * negatives
+    i = int(np.argmax(np.where(feasible, f1 + 10.0, f1)))
+    return float(round(candidates[i], 6)), float(f1[i])
+
+
 @dataclass(frozen=True)
 class CurvePoint:
     threshold: float

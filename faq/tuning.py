@@ -22,6 +22,7 @@ import numpy as np
 from faq.config import SearchConfig
 from faq.evaluate import EvalQuery
 from faq.index import DOC_FIELDS, Index
+from faq.metrics import best_threshold
 from faq.search import Searcher, effective_weights
 from faq.text import has_diacritics
 
@@ -89,25 +90,8 @@ def _objective(scores: np.ndarray, cache: _Cache, penalty: float) -> tuple[float
     recall3 = rel_sorted[:, :3].sum(axis=1) / np.maximum(wanted, 1)
     r3 = float(np.mean(recall3[inscope])) if inscope.any() else 0.0
     top = scores.max(axis=1) * np.where(cache.referred, 1.0 - penalty, 1.0)
-    threshold, f1 = best_threshold(top, ~inscope)
+    threshold, f1 = best_threshold(top, ~inscope, MAX_FALSE_ABSTENTION)
     return acc + mrr + r3 + 0.5 * f1, acc, mrr, threshold
-
-
-def best_threshold(confidence: np.ndarray, out_of_scope: np.ndarray) -> tuple[float, float]:
-    """Threshold (midpoint between observed values) maximising abstention F1 under the false-abstention cap."""
-    values = np.unique(confidence)
-    candidates = np.concatenate(([0.0], (values[:-1] + values[1:]) / 2))
-    abstain = confidence[None, :] < candidates[:, None]
-    tp = (abstain & out_of_scope).sum(axis=1)
-    fp = (abstain & ~out_of_scope).sum(axis=1)
-    positives, negatives = out_of_scope.sum(), (~out_of_scope).sum()
-    precision = np.divide(tp, tp + fp, out=np.zeros(len(tp)), where=(tp + fp) > 0)
-    recall = tp / positives if positives else np.zeros(len(tp))
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(len(tp)), where=(precision + recall) > 0)
-    feasible = fp <= MAX_FALSE_ABSTENTION * negatives
-    key = np.where(feasible, f1 + 10.0, f1)
-    i = int(np.argmax(key))
-    return float(round(candidates[i], 6)), float(f1[i])
 
 
 PENALTIES = (0.0, 0.25, 0.5, 0.75, 0.9)
