@@ -202,16 +202,17 @@ def _write_cache(cache_dir: Path, name: str, counts: CorpusCounts) -> None:
     for old in cache_dir.glob("analysis-*"):
         if not old.name.startswith(name):
             old.unlink(missing_ok=True)  # caches of other analyzer settings or lexicons
-    buf = io.BytesIO()
     arrays = {"starts": counts.starts}
     for c, m in counts.rows.items():
         arrays |= {f"{c}.data": m.data, f"{c}.indices": m.indices, f"{c}.indptr": m.indptr}
-    np.savez(buf, **arrays)
     meta = {"keys": counts.keys, "passages": counts.passages, "vocab": counts.vocab}
-    for suffix, data in ((".npz", buf.getvalue()), (".json", json.dumps(meta, ensure_ascii=False).encode())):
-        tmp = cache_dir / f".{name}{suffix}.{os.getpid()}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, cache_dir / f"{name}{suffix}")
+    tmp = cache_dir / f".{name}.npz.{os.getpid()}.tmp"
+    with open(tmp, "wb") as fh:  # straight to disk: no second copy of the arrays in memory
+        np.savez(fh, **arrays)
+    os.replace(tmp, cache_dir / f"{name}.npz")
+    tmp = cache_dir / f".{name}.json.{os.getpid()}.tmp"
+    tmp.write_bytes(json.dumps(meta, ensure_ascii=False).encode())
+    os.replace(tmp, cache_dir / f"{name}.json")
 
 
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray]  # term ids, counts, row lengths (one document or a run)
@@ -280,7 +281,9 @@ def count_documents(
             for c in channels:
                 rows[c].append(cache.rows[c][span.start : span.stop])
         starts.append(starts[-1] + len(DOC_FIELDS) + len(passages[-1]))
-    matrices = {c: _stack(_merge_fresh(rows[c]), len(vocab[c])) for c in channels}
+    matrices = {}
+    for c in channels:  # one channel at a time, letting go of its pieces once stacked
+        matrices[c] = _stack(_merge_fresh(rows.pop(c)), len(vocab[c]))
     counts = _compact(CorpusCounts(keys, np.array(starts, dtype=np.int64), passages, {}, matrices), vocab)
     if cache_dir and todo:
         _write_cache(cache_dir, name, counts)

@@ -164,18 +164,22 @@ def build_index(
     idf: dict[str, np.ndarray] = {}
     postings: dict[str, Postings] = {}
     passage_postings: dict[str, Postings] = {}
-    for c in channels:
-        rows = counts.rows[c]
+    for c in channels:  # one channel at a time; each channel's counts are released once it is built
+        rows = counts.rows.pop(c)
         fields = [rows[counts.field_rows(f)] for f in DOC_FIELDS]
         whole = fields[0] + fields[1] + fields[2] + fields[3]
         if whole.nnz == 0:
             raise CorpusError(f"the corpus yields no indexable words in channel `{c}` (is the text empty?)")
         transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(whole)
+        del whole
         vocab[c] = {t: i for i, t in enumerate(counts.vocab[c])}
         idf[c] = np.asarray(transformer.idf_, dtype=np.float64)
-        postings[c] = _term_major(sparse.vstack([transformer.transform(m) for m in fields], format="csr"))
+        blocks = [transformer.transform(fields.pop(0)).astype(np.float32) for _ in DOC_FIELDS]
+        postings[c] = _term_major(sparse.vstack(blocks, format="csr"))
+        del blocks
         wanted = question_rows + (section_rows if c in SECTION_CHANNELS else [])
         passage_postings[c] = _term_major(transformer.transform(rows[np.array(wanted, dtype=np.int64)]))
+        del rows
     stage_seconds["matrices"] = round(time.perf_counter() - t0, 3)
 
     manifest = {
