@@ -98,18 +98,22 @@ class Analyzer:
 
         return longest_match(sylls, find, self._query_word_len, shortest=2)
 
-    def referrals(self, text: str) -> list[tuple[str, str]]:
-        """(term, who handles it) for each other agency's term the text mentions, in lexicon order."""
+    def referrals(self, chunk_list: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
+        """(term, who handles it) for each other agency's term in prepared query chunks, in lexicon order."""
         if not self._referrals:
             return []
-        folded = [[fold(s) for s in c] for c in self.prepare(text, query=True)]
+        folded = [[fold(s) for s in c] for c in chunk_list]
         return [(" ".join(term), who) for term, t, who in self._referrals if any(_contains(c, t) for c in folded)]
 
     def analyze(self, text: str, query: bool = False) -> dict[str, list[str]]:
         """Token lists per channel (see module doc)."""
+        return self.tokens(self.prepare(text, query=query), query=query)
+
+    def tokens(self, chunk_list: Sequence[Sequence[str]], query: bool = False) -> dict[str, list[str]]:
+        """Token lists per channel of prepared chunks (`prepare`)."""
         cfg = self.config
         out: dict[str, list[str]] = {c: [] for c in cfg.channels()}
-        for sylls in self.prepare(text, query=query):
+        for sylls in chunk_list:
             if not cfg.segment:
                 words = list(sylls)
             elif query and self._query_words:

@@ -95,10 +95,8 @@ def searcher_system(searcher: Searcher) -> RankFn:
     ids = [d.id for d in searcher.index.documents]
 
     def rank(query: str) -> tuple[list[str], float]:
-        scores = searcher.score(query)
-        order = searcher.rank(scores)
-        best = float(scores[order[0]]) if len(order) else 0.0
-        return [ids[i] for i in order], searcher.confidence(best, searcher.analyzer.referrals(query))
+        scores, confidence = searcher.assess(query)
+        return [ids[i] for i in searcher.rank(scores)], confidence
 
     return rank
 

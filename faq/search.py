@@ -59,6 +59,7 @@ class Result:
 class QueryVectors:
     terms: dict[str, tuple[np.ndarray, np.ndarray]]  # channel -> (term ids, weights)
     weights: dict[str, float]  # channel -> weight for this query
+    referrals: tuple[tuple[str, str], ...] = ()  # other agencies' procedures the query names
 
 
 class Searcher:
@@ -87,13 +88,15 @@ class Searcher:
     # -------------------------------------------------------------- scoring
 
     def vectors(self, query: str) -> QueryVectors:
-        tokens = self.analyzer.analyze(query, query=True)
+        """The query analysed once: its vectors per channel, channel weights and referrals."""
+        chunk_list = self.analyzer.prepare(query, query=True)
+        tokens = self.analyzer.tokens(chunk_list, query=True)
         terms = {}
         for c in self.index.channels:
             idx, w = vectorize(tokens[c], self.index.vocab[c], self.index.idf[c])
             idx, w = self._within_budget(c, idx, w)
             terms[c] = (idx, w)
-        return QueryVectors(terms, self.query_weights(query))
+        return QueryVectors(terms, self.query_weights(query), tuple(self.analyzer.referrals(chunk_list)))
 
     def _within_budget(self, channel: str, idx: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The query's terms, most informative first, until their postings exceed the work budget."""
@@ -152,6 +155,11 @@ class Searcher:
         """Document indices best first; ties broken by id so results are deterministic."""
         return np.lexsort((self._ids, -np.round(scores, 12)))
 
+    @property
+    def question_groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """(documents having sample questions, where each one's questions start among the passages)."""
+        return self._group_docs, self._group_starts
+
     def top(self, scores: np.ndarray, k: int) -> np.ndarray:
         """The first k of `rank(scores)`, without sorting the whole corpus."""
         if k >= len(scores):
@@ -163,7 +171,13 @@ class Searcher:
 
     def score(self, query: str) -> np.ndarray:
         """Scores of every document for a query (used by the evaluation harness)."""
-        return self.score_vector(self.vectors(query[:MAX_QUERY_CHARS]))[0]
+        return self.assess(query)[0]
+
+    def assess(self, query: str) -> tuple[np.ndarray, float]:
+        """Scores of every document and the confidence in the best one, as `search` judges them."""
+        qv = self.vectors(query[:MAX_QUERY_CHARS])
+        scores = self.score_vector(qv)[0]
+        return scores, self.confidence(float(scores.max()) if len(scores) else 0.0, qv.referrals)
 
     def confidence(self, best: float, referrals: Sequence[tuple[str, str]]) -> float:
         """How sure we are of the best answer: its score, discounted when another agency is named."""
@@ -183,7 +197,7 @@ class Searcher:
         scores, questions, display = self.score_vector(qv)
         order = self.top(scores, top_k)
         hits = tuple(self._hit(int(d), float(scores[d]), questions, display, qv, explain) for d in order)
-        referrals = tuple(self.analyzer.referrals(text))
+        referrals = qv.referrals
         confidence = self.confidence(hits[0].score if hits else 0.0, referrals)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         return Result(query, self.abstains(confidence), hits, truncated, notes, confidence, referrals)

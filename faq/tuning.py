@@ -43,16 +43,17 @@ class _Cache:
         self.fields = np.zeros((len(queries), len(self.channels), len(DOC_FIELDS), len(ids)))
         questions = index.question_passages  # the first passages: sample and Q&A questions, in document order
         self.passages = np.zeros((len(queries), len(self.channels), questions))
+        referred = []
         for qi, q in enumerate(queries):
-            sims = searcher.channel_sims(searcher.vectors(q.query))
+            qv = searcher.vectors(q.query)
+            referred.append(bool(qv.referrals))
+            sims = searcher.channel_sims(qv)
             for ci, c in enumerate(self.channels):
                 self.fields[qi, ci] = sims[c][0]
                 self.passages[qi, ci] = sims[c][1][:questions]
-        self.max_rows = np.arange(questions)
-        self.max_docs = np.array([p.doc for p in index.passages[:questions]], dtype=np.int64)
-        self.group_docs, self.group_starts = np.unique(self.max_docs, return_index=True)
+        self.group_docs, self.group_starts = searcher.question_groups
         self.in_scope = np.array([q.in_scope for q in queries])
-        self.referred = np.array([bool(searcher.analyzer.referrals(q.query)) for q in queries])
+        self.referred = np.array(referred)
         self.accented = [has_diacritics(q.query) for q in queries]
         id_pos = {d: i for i, d in enumerate(ids)}
         self.relevant = np.zeros((len(queries), len(ids)), dtype=bool)
@@ -69,7 +70,7 @@ class _Cache:
         total = sum(fw_all.values()) or 1.0
         fw = np.array([fw_all[f] / total for f in DOC_FIELDS])
         scores = np.einsum("qcfd,qc,f->qd", self.fields, cw, fw)
-        passage = np.einsum("qcp,qc->qp", self.passages[:, :, self.max_rows], cw)
+        passage = np.einsum("qcp,qc->qp", self.passages, cw)
         best = np.zeros_like(scores)
         if len(self.group_starts):
             best[:, self.group_docs] = np.maximum.reduceat(passage, self.group_starts, axis=1)

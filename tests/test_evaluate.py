@@ -128,13 +128,13 @@ def test_eval_cli_json_and_gate(project: Paths) -> None:
 
 def test_gate_fails_with_a_deliberately_broken_analyzer(project: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
     """The gate can fail: an analyzer that forgets to lower-case queries (a plausible regression) breaks answers."""
-    original = Analyzer.analyze
+    original = Analyzer.tokens  # the step both documents and queries go through
 
-    def broken(self, text: str, query: bool = False) -> dict[str, list[str]]:
-        tokens = original(self, text, query)
+    def broken(self, chunk_list, query: bool = False) -> dict[str, list[str]]:
+        tokens = original(self, chunk_list, query)
         return {c: [t.upper() for t in toks] for c, toks in tokens.items()} if query else tokens
 
-    monkeypatch.setattr(Analyzer, "analyze", broken)
+    monkeypatch.setattr(Analyzer, "tokens", broken)
     (project.corpus / "procedures" / "tam-tru.md").touch()
     result = run("index", "build")
     assert result.exit_code == 0
