@@ -54,7 +54,6 @@ from faq.storage import (
 
 FORMAT = "faq-index"
 FORMAT_VERSION = 2
-PASSAGE_KINDS_FOR_MAX = ("question", "qa")
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
