@@ -208,10 +208,13 @@ def build_bm25s(corpus: str, out: str) -> None:
     t = ph.mark("bm25s index", t)
     target = Path(out)
     retriever.save(str(target), show_progress=False)
-    docs_json = [dataclasses.asdict(d) for d in docs]
-    (target / "documents.json").write_text(json.dumps(docs_json, ensure_ascii=False), "utf-8")
+    from faq.records import encode
+
+    # stored and read like faq's own documents (JSON lines, decoded when shown), so loads compare like for like
+    (target / "documents.jsonl").write_bytes(encode(dataclasses.asdict(d) for d in docs))
     meta = {"analyzer": analyzer_to_dict(config), "lexicon": lexicon.to_dict()}
     (target / "analyzer.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    (target / "ids.json").write_text(json.dumps([d.id for d in docs], ensure_ascii=False), "utf-8")
     ph.mark("save", t)
     emit({"documents": len(docs), "vocabulary": len(retriever.vocab_dict), "phases": ph.seconds, "rss_kib": ph.rss_kib})
 
@@ -272,11 +275,13 @@ class Bm25Engine:
         config, lexicon = analyzer_from_dict(meta["analyzer"]), Lexicon.from_dict(meta["lexicon"])
         self.analyzer = Analyzer(config, lexicon, query_words=words)
         self.channels = self.analyzer.config.channels()
-        self.documents = json.loads((directory / "documents.json").read_text("utf-8"))
         import numpy as np
 
+        from faq.records import Records
+
+        self.documents = Records((directory / "documents.jsonl").read_bytes(), dict, "bm25s documents", "rebuild")
         self.np = np
-        self.ids = np.array([d["id"] for d in self.documents])
+        self.ids = np.array(json.loads((directory / "ids.json").read_text("utf-8")))
 
     def tokens(self, query: str) -> list[str]:
         analysed = self.analyzer.analyze(query, query=True)

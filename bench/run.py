@@ -510,7 +510,7 @@ def rows_for(key: str, m: dict, floors: dict) -> list[dict]:
         "imports": "faq: `import cli`; bm25s: bm25s, numpy, faq.analyzer",
         "underthesea import": "not imported by queries: they are segmented against the index's words",
         "freshness check": "fingerprint of every corpus file + lexicon (bm25s: none)",
-        "index load": "faq: sha256 check + npz + JSON; bm25s: BM25.load + documents.json",
+        "index load": "faq: sha256 + npz + JSON; bm25s: BM25.load + ids + documents (decoded when shown)",
         "analysis": "first query: loads the CRF segmentation model",
         "scoring and ranking": "",
         "other": "faq: option parsing, Searcher, hits, JSON; bm25s: JSON",

@@ -10,7 +10,7 @@ The index stores the configuration and lexicon it was built with, so queries are
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from faq.config import AnalyzerConfig
 from faq.lexicon import Lexicon
@@ -105,29 +105,32 @@ class Analyzer:
         folded = [[fold(s) for s in c] for c in chunk_list]
         return [(" ".join(term), who) for term, t, who in self._referrals if any(_contains(c, t) for c in folded)]
 
-    def analyze(self, text: str, query: bool = False) -> dict[str, list[str]]:
-        """Token lists per channel (see module doc)."""
-        return self.tokens(self.prepare(text, query=query), query=query)
+    def analyze(self, text: str, query: bool = False, channels: Collection[str] | None = None) -> dict[str, list[str]]:
+        """Token lists per channel (see module doc); `channels` limits the work to those channels."""
+        return self.tokens(self.prepare(text, query=query), query=query, channels=channels)
 
-    def tokens(self, chunk_list: Sequence[Sequence[str]], query: bool = False) -> dict[str, list[str]]:
-        """Token lists per channel of prepared chunks (`prepare`)."""
+    def tokens(
+        self, chunk_list: Sequence[Sequence[str]], query: bool = False, channels: Collection[str] | None = None
+    ) -> dict[str, list[str]]:
+        """Token lists per channel of prepared chunks (`prepare`), for every channel or those asked."""
         cfg = self.config
-        out: dict[str, list[str]] = {c: [] for c in cfg.channels()}
+        out: dict[str, list[str]] = {c: [] for c in cfg.channels() if channels is None or c in channels}
         for sylls in chunk_list:
-            if not cfg.segment:
-                words = list(sylls)
-            elif query and self._query_words:
-                words = self._segment_query(sylls)
-            else:
-                words = self._segment(sylls)
-            words = [w for w in words if w.replace("_", " ") not in self._stop]
-            out["word"].extend(ngrams(words, *cfg.word_ngrams))
+            if "word" in out:
+                if not cfg.segment:
+                    words = list(sylls)
+                elif query and self._query_words:
+                    words = self._segment_query(sylls)
+                else:
+                    words = self._segment(sylls)
+                words = [w for w in words if w.replace("_", " ") not in self._stop]
+                out["word"].extend(ngrams(words, *cfg.word_ngrams))
             # Stop words are dropped only as typed (accented): their folded forms collide with content
             # words (`chị`/`chi phí`, `thế`/`thẻ`), so unaccented input keeps them and idf weighs them down.
             folded = [fold(s) for s in sylls if s not in self._stop]
-            if cfg.folded:
+            if "folded" in out:
                 out["folded"].extend(ngrams(folded, *cfg.folded_ngrams))
-            if cfg.char:
+            if "char" in out:
                 out["char"].extend(char_ngrams(folded, *cfg.char_ngrams))
         return out
 

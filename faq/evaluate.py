@@ -92,7 +92,7 @@ def load_eval_set(path: Path, known_ids: set[str] | None = None) -> list[EvalQue
 
 
 def searcher_system(searcher: Searcher) -> RankFn:
-    ids = [d.id for d in searcher.index.documents]
+    ids = searcher.index.doc_ids
 
     def rank(query: str) -> tuple[list[str], float]:
         scores, confidence = searcher.assess(query)
@@ -120,7 +120,7 @@ def bm25_system(index: Index) -> RankFn:
     retriever = bm25s.BM25()
     retriever.index(corpus, show_progress=False)
     vocab = set(t for doc in corpus for t in doc)
-    ids = [d.id for d in index.documents]
+    ids = index.doc_ids
 
     def rank(query: str) -> tuple[list[str], float]:
         tokens = analyzer.analyze(query, query=True)

@@ -23,19 +23,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import math
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from faq import __version__
+from faq import __version__, records
 from faq.analyzer import Analyzer
 from faq.config import DOC_FIELDS, AnalyzerConfig, SearchConfig, analyzer_from_dict, analyzer_to_dict
 from faq.corpus import Document, Section, Source
@@ -53,7 +54,7 @@ from faq.storage import (
 )
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -70,27 +71,29 @@ class Passage:
 
 @dataclass
 class Index:
-    """Passages are ordered: every question-like passage (doc order), then every section (doc order)."""
+    """Passages are ordered: every question-like passage (doc order), then every section (doc order).
+
+    Loaded from disk, `documents` and `passages` decode a record when it is read (faq.records); what
+    ranking needs of every one of them (`doc_ids`, `passage_docs`, `question_passages`) is kept apart.
+    """
 
     analyzer_config: AnalyzerConfig
     lexicon: Lexicon
     search_config: SearchConfig
-    documents: list[Document]
-    passages: list[Passage]
+    documents: Sequence[Document]
+    passages: Sequence[Passage]
     vocab: dict[str, dict[str, int]]
     idf: dict[str, np.ndarray]
     postings: dict[str, Postings]  # channel -> terms x (fields * docs)
     passage_postings: dict[str, Postings]  # channel -> terms x passages (question ones only for char)
     manifest: dict
+    doc_ids: list[str]
+    passage_docs: np.ndarray  # the document of each passage
+    question_passages: int  # how many passages (the first ones) are sample questions or Q&A questions
 
     @property
     def channels(self) -> tuple[str, ...]:
         return self.analyzer_config.channels()
-
-    @property
-    def question_passages(self) -> int:
-        """How many passages (the first ones) are sample questions or Q&A questions."""
-        return sum(1 for p in self.passages if p.kind != "section")
 
     def analyzer(self) -> Analyzer:
         """The analyzer that built this index; it segments queries into the index's own words."""
@@ -119,9 +122,7 @@ def vectorize(tokens: Sequence[str], vocab: dict[str, int], idf: np.ndarray) -> 
 
 def _term_major(matrix) -> Postings:
     """rows x terms (scipy) -> terms x rows postings: float32 values, int32 positions, canonical order."""
-    from scipy import sparse
-
-    return Postings.from_csr(sparse.csr_matrix(matrix.T, dtype=np.float32))
+    return Postings.from_csr(matrix.T.tocsr().astype(np.float32, copy=False))
 
 
 def build_index(
@@ -134,15 +135,23 @@ def build_index(
     cache_dir: Path | None = None,
     workers: int | None = None,
 ) -> Index:
-    """Analyse the documents (reusing cached analyses), fit idf per channel, fill the postings."""
-    from scipy import sparse  # build time only, like scikit-learn: queries use numpy alone
-    from sklearn.feature_extraction.text import TfidfTransformer
+    """Analyse the documents (reusing cached analyses), fit idf per channel, fill the postings.
+
+    Without `cache_dir` the counts go to a temporary directory. Channels are built one at a time, the
+    largest first, each from its counts on disk, so memory holds one channel's counts at a time.
+    """
+    if cache_dir is None:
+        with tempfile.TemporaryDirectory(prefix="faq-counts-") as tmp:
+            return build_index(
+                documents, analyzer_config, lexicon, search_config, corpus_info, progress, Path(tmp), workers
+            )
+    from sklearn.feature_extraction.text import TfidfTransformer  # build time only: queries use numpy
 
     from faq.analysis import count_documents
 
     started = time.perf_counter()
     channels = analyzer_config.channels()
-    counts, reused = count_documents(documents, analyzer_config, lexicon, progress, cache_dir, workers)
+    counts, reused = count_documents(documents, analyzer_config, lexicon, cache_dir, progress, workers)
     stage_seconds = {"analysis": round(time.perf_counter() - started, 3)}
 
     # Passages: question-like ones in document order, then sections in document order.
@@ -163,22 +172,24 @@ def build_index(
     idf: dict[str, np.ndarray] = {}
     postings: dict[str, Postings] = {}
     passage_postings: dict[str, Postings] = {}
-    for c in channels:  # one channel at a time; each channel's counts are released once it is built
-        rows = counts.rows.pop(c)
-        fields = [rows[counts.field_rows(f)] for f in DOC_FIELDS]
-        whole = fields[0] + fields[1] + fields[2] + fields[3]
+    n = len(documents)
+    for c in sorted(channels, key=lambda c: -len(counts.vocab[c])):  # the largest first: less held meanwhile
+        rows = counts.matrix(c)
+        fields = rows[np.concatenate([counts.field_rows(f) for f in DOC_FIELDS])]  # field-major: f * n + d
+        wanted = question_rows + (section_rows if c in SECTION_CHANNELS else [])
+        passage_rows = rows[np.array(wanted, dtype=np.int64)]
+        del rows
+        whole = fields[:n] + fields[n : 2 * n] + fields[2 * n : 3 * n] + fields[3 * n :]
         if whole.nnz == 0:
             raise CorpusError(f"the corpus yields no indexable words in channel `{c}` (is the text empty?)")
         transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(whole)
         del whole
         vocab[c] = {t: i for i, t in enumerate(counts.vocab[c])}
         idf[c] = np.asarray(transformer.idf_, dtype=np.float64)
-        blocks = [transformer.transform(fields.pop(0)).astype(np.float32) for _ in DOC_FIELDS]
-        postings[c] = _term_major(sparse.vstack(blocks, format="csr"))
-        del blocks
-        wanted = question_rows + (section_rows if c in SECTION_CHANNELS else [])
-        passage_postings[c] = _term_major(transformer.transform(rows[np.array(wanted, dtype=np.int64)]))
-        del rows
+        postings[c] = _term_major(transformer.transform(fields, copy=False))  # in place: no second copy
+        del fields
+        passage_postings[c] = _term_major(transformer.transform(passage_rows, copy=False))
+        del passage_rows
     stage_seconds["matrices"] = round(time.perf_counter() - t0, 3)
 
     manifest = {
@@ -207,6 +218,9 @@ def build_index(
         postings,
         passage_postings,
         manifest,
+        [d.id for d in documents],
+        np.array([p.doc for p in passages], dtype=np.int64),
+        len(question_rows),
     )
 
 
@@ -240,9 +254,9 @@ def _doc_from_json(data: dict) -> Document:
     )
 
 
-def _payload(index: Index) -> dict[str, bytes]:
-    """Every artifact file of an index, as bytes."""
-    arrays: dict[str, np.ndarray] = {}
+def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
+    """Every artifact file of an index, as a function that writes it (streamed: no second copy in memory)."""
+    arrays: dict[str, np.ndarray] = {"passages.doc": index.passage_docs.astype(np.int32)}
     for c in index.channels:
         arrays[f"idf.{c}"] = index.idf[c]
         for name, m in ((f"{c}.postings", index.postings[c]), (f"{c}.passages", index.passage_postings[c])):
@@ -250,18 +264,20 @@ def _payload(index: Index) -> dict[str, bytes]:
             arrays[f"{name}.indices"] = m.indices
             arrays[f"{name}.indptr"] = m.indptr
             arrays[f"{name}.shape"] = np.array(m.shape, dtype=np.int64)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
     vocab = {c: sorted(index.vocab[c], key=index.vocab[c].get) for c in index.channels}
 
-    def js(obj: object) -> bytes:
-        return json.dumps(obj, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    def js(obj: object) -> Callable[[BinaryIO], object]:
+        return lambda fh: fh.write(json.dumps(obj, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+    def lines(items: Iterable[object]) -> Callable[[BinaryIO], object]:
+        return lambda fh: fh.writelines(records.encode_lines(items))
 
     return {
-        "arrays.npz": buf.getvalue(),
+        "arrays.npz": lambda fh: np.savez(fh, **arrays),
         "vocabulary.json": js(vocab),
-        "documents.json": js([_doc_to_json(d) for d in index.documents]),
-        "passages.json": js([asdict(p) for p in index.passages]),
+        "ids.json": js({"documents": index.doc_ids, "question_passages": index.question_passages}),
+        "documents.jsonl": lines(_doc_to_json(d) for d in index.documents),
+        "passages.jsonl": lines(asdict(p) for p in index.passages),
         "lexicon.json": js(index.lexicon.to_dict()),
     }
 
@@ -274,13 +290,8 @@ def save_index(index: Index, target: Path, lock_wait: float | None = None) -> No
     with build_lock(target, lock_wait):
         clean_stale_stages(target)
         stage = staging_dir(target)
-        files = _payload(index)
         manifest = dict(index.manifest)
-        manifest["files"] = {
-            name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)} for name, data in files.items()
-        }
-        for name, data in files.items():
-            write_file(stage / name, data)
+        manifest["files"] = {name: write_file(stage / name, write) for name, write in _artifacts(index).items()}
         write_file(stage / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
         publish(stage, target)
         index.manifest = manifest
@@ -328,7 +339,7 @@ def _load_build(directory: Path) -> Index:
     """Load one build directory (`load_index` picks it and retries when a publish replaces it)."""
     manifest = read_manifest(directory)
     files = manifest.get("files")
-    needed = ("arrays.npz", "vocabulary.json", "documents.json", "passages.json", "lexicon.json")
+    needed = ("arrays.npz", "vocabulary.json", "ids.json", "documents.jsonl", "passages.jsonl", "lexicon.json")
     if not isinstance(files, dict) or any(n not in files for n in needed):
         raise IndexError_(f"index manifest in {directory} lists no or incomplete files; {REBUILD_HINT}")
     raw = {name: _verified_bytes(directory, name, files[name]) for name in needed}
@@ -336,8 +347,14 @@ def _load_build(directory: Path) -> Index:
         analyzer_config = analyzer_from_dict(manifest["analyzer"])
         search_config = SearchConfig.from_dict(manifest["search"])
         lexicon = Lexicon.from_dict(json.loads(raw["lexicon.json"]))
-        documents = [_doc_from_json(d) for d in json.loads(raw["documents.json"])]
-        passages = [Passage(**p) for p in json.loads(raw["passages.json"])]
+        documents = records.Records(
+            raw["documents.jsonl"], _doc_from_json, f"index {directory}: documents", REBUILD_HINT
+        )
+        passages = records.Records(
+            raw["passages.jsonl"], lambda p: Passage(**p), f"index {directory}: passages", REBUILD_HINT
+        )
+        ids = json.loads(raw["ids.json"])
+        doc_ids, questions = [str(i) for i in ids["documents"]], int(ids["question_passages"])
         vocab_lists = json.loads(raw["vocabulary.json"])
         arrays = read_npz(raw["arrays.npz"])
         channels = analyzer_config.channels()
@@ -359,9 +376,20 @@ def _load_build(directory: Path) -> Index:
 
         postings = {c: mat(f"{c}.postings") for c in channels}
         passage_postings = {c: mat(f"{c}.passages") for c in channels}
+        passage_docs = np.asarray(arrays["passages.doc"], dtype=np.int64)
     except (AttributeError, KeyError, RecursionError, TypeError, ValueError) as exc:  # JSON of the wrong shape
         raise IndexError_(f"index {directory} is inconsistent ({exc}); {REBUILD_HINT}") from exc
-    questions = sum(1 for p in passages if p.kind != "section")
+    if not (len(documents) == len(doc_ids) == manifest.get("documents")) or not (
+        len(passages) == len(passage_docs) == manifest.get("passages") and 0 <= questions <= len(passages)
+    ):
+        raise IndexError_(f"index {directory}: documents or passages do not match the manifest; {REBUILD_HINT}")
+    if len(passage_docs) and (
+        np.any(np.diff(passage_docs[:questions]) < 0)
+        or np.any(np.diff(passage_docs[questions:]) < 0)
+        or passage_docs.min() < 0
+        or passage_docs.max() >= len(doc_ids)
+    ):
+        raise IndexError_(f"index {directory}: passages are out of order; {REBUILD_HINT}")
     for c in channels:
         width = len(passages) if c in SECTION_CHANNELS else questions
         if postings[c].shape != (len(vocab[c]), len(DOC_FIELDS) * len(documents)):
@@ -369,5 +397,17 @@ def _load_build(directory: Path) -> Index:
         if passage_postings[c].shape != (len(vocab[c]), width) or len(idf[c]) != len(vocab[c]):
             raise IndexError_(f"index {directory}: passages of channel {c} have the wrong shape; {REBUILD_HINT}")
     return Index(
-        analyzer_config, lexicon, search_config, documents, passages, vocab, idf, postings, passage_postings, manifest
+        analyzer_config,
+        lexicon,
+        search_config,
+        documents,
+        passages,
+        vocab,
+        idf,
+        postings,
+        passage_postings,
+        manifest,
+        doc_ids,
+        passage_docs,
+        questions,
     )

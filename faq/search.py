@@ -78,11 +78,11 @@ class Searcher:
         self.field_weights = {f: w / total for f, w in fw.items()}
         # Passages: rows [0, Q) are sample/Q&A questions in document order, rows [Q, P) sections.
         self._questions = index.question_passages
-        self._passage_doc = np.array([p.doc for p in index.passages], dtype=np.int64)
+        self._passage_doc = index.passage_docs
         self._question_doc = self._passage_doc[: self._questions]
         self._section_doc = self._passage_doc[self._questions :]
         self._group_docs, self._group_starts = np.unique(self._question_doc, return_index=True)
-        self._ids = np.array([d.id for d in index.documents])
+        self._ids = np.array(index.doc_ids)
         self._inverse_vocab: dict[str, list[str]] = {}
 
     # -------------------------------------------------------------- scoring
@@ -119,7 +119,7 @@ class Searcher:
     def channel_sims(self, qv: QueryVectors) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per channel: the query's cosine with every (field, document), as a (fields, docs) array, and
         with every passage the channel holds. Only the query terms' posting rows are read."""
-        n = len(self.index.documents)
+        n = len(self.index.doc_ids)
         out = {}
         for c in self.index.channels:
             idx, w = qv.terms[c]
@@ -133,7 +133,7 @@ class Searcher:
 
     def score_vector(self, qv: QueryVectors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(document scores, question-passage scores, display scores of all passages) for a query."""
-        n = len(self.index.documents)
+        n = len(self.index.doc_ids)
         sims = self.channel_sims(qv)
         fw = np.array([self.field_weights[f] for f in DOC_FIELDS])
         scores = np.zeros(n)
@@ -145,7 +145,7 @@ class Searcher:
         if self._questions:
             best[self._group_docs] = np.maximum.reduceat(questions, self._group_starts)
         scores += self.field_weights["question_max"] * best
-        display = np.zeros(len(self.index.passages))
+        display = np.zeros(len(self.index.passage_docs))
         for c in SECTION_CHANNELS:  # sections exist in these channels only, so they alone pick what matched
             if c in sims:
                 display += qv.weights[c] * sims[c][1]
@@ -233,7 +233,7 @@ class Searcher:
     def _explain(self, d: int, qrows: np.ndarray, questions: np.ndarray, qv: QueryVectors) -> tuple[Contribution, ...]:
         """Each (channel, field) contribution to document d's score, with the terms behind it."""
         out = []
-        n = len(self.index.documents)
+        n = len(self.index.doc_ids)
         best_row = int(qrows[int(np.argmax(questions[qrows]))]) if len(qrows) else None
         for c in self.index.channels:
             idx, w = qv.terms[c]

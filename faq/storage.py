@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import io
 import os
 import shutil
@@ -20,7 +21,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 
@@ -79,12 +80,27 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write and fsync one file."""
+def write_file(path: Path, data: bytes | Callable[[BinaryIO], object]) -> dict[str, int | str]:
+    """Write and fsync one file, from bytes or a function writing to it (large artifacts are streamed
+    rather than assembled in memory); returns its size and sha256, read back from the page cache."""
     with open(path, "wb") as fh:
-        fh.write(data)
+        if isinstance(data, bytes):
+            fh.write(data)
+        else:
+            data(fh)
         fh.flush()
         os.fsync(fh.fileno())
+    return file_digest(path)
+
+
+def file_digest(path: Path) -> dict[str, int | str]:
+    """{"sha256": hex digest, "size": bytes} of a file, read in blocks."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return {"sha256": digest.hexdigest(), "size": size}
 
 
 def staging_dir(target: Path) -> Path:

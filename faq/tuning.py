@@ -38,7 +38,7 @@ class _Cache:
     def __init__(self, index: Index, queries: Sequence[EvalQuery]) -> None:
         searcher = Searcher(index)
         self.channels = index.channels
-        ids = [d.id for d in index.documents]
+        ids = index.doc_ids
         self.ids = np.array(ids)
         self.fields = np.zeros((len(queries), len(self.channels), len(DOC_FIELDS), len(ids)))
         questions = index.question_passages  # the first passages: sample and Q&A questions, in document order

@@ -55,10 +55,13 @@ def test_removed_documents_leave_no_terms_behind(project: Paths, tmp_path: Path)
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage", None])
-def test_a_damaged_cache_is_ignored(project: Paths, tmp_path: Path, damage: bytes | None) -> None:
+@pytest.mark.parametrize("name", ["meta.json", "starts.npy", "word.data.npy", "char.indices.npy", "folded.indptr.npy"])
+def test_a_damaged_cache_is_ignored(project: Paths, tmp_path: Path, damage: bytes | None, name: str) -> None:
     cache = tmp_path / "cache"
     index_of(project, cache)
-    for path in cache.glob("analysis-*.npz"):
+    paths = list(cache.glob(f"analysis-*/{name}"))
+    assert len(paths) == 1
+    for path in paths:
         if damage is None:
             path.unlink()
         else:

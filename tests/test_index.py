@@ -43,7 +43,7 @@ def test_manifest_records_what_the_issue_asks(built) -> None:
     assert manifest["documents"] == 4
     assert len(manifest["corpus"]["fingerprint"]) == 64
     assert {"underthesea", "scikit-learn", "numpy"} <= set(manifest["versions"])
-    assert set(manifest["files"]) >= {"arrays.npz", "vocabulary.json", "documents.json"}
+    assert set(manifest["files"]) >= {"arrays.npz", "vocabulary.json", "documents.jsonl"}
     assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
 
 
@@ -58,7 +58,7 @@ def copy_index(built, tmp_path: Path) -> Path:
     ("damage", "message"),
     [
         (lambda d: (d / "arrays.npz").write_bytes((d / "arrays.npz").read_bytes()[:100]), "corrupt"),
-        (lambda d: (d / "documents.json").write_bytes(b"[]"), "corrupt"),
+        (lambda d: (d / "documents.jsonl").write_bytes(b"[]\n"), "corrupt"),
         (lambda d: (d / "vocabulary.json").unlink(), "missing or unreadable"),
         (lambda d: (d / "manifest.json").write_text("{not json", "utf-8"), "unreadable or corrupt"),
         (lambda d: (d / "manifest.json").write_text('{"format": "other"}', "utf-8"), "foreign format"),

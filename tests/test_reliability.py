@@ -60,12 +60,12 @@ def hang():
     sys.exit(3)
 
 def write_file(path, data):
-    if hang_at == "write" and path.name == "documents.json":  # two files written, this one half
-        with open(path, "wb") as fh:
-            fh.write(data[: len(data) // 2])
-            fh.flush()
+    if hang_at == "write" and path.name == "documents.jsonl":  # two files written, this one half
+        real_write(path, data)
+        with open(path, "r+b") as fh:
+            fh.truncate(path.stat().st_size // 2)
         hang()
-    real_write(path, data)
+    return real_write(path, data)
 
 def symlink(src, dst):
     real_symlink(src, dst)
@@ -481,6 +481,19 @@ def forge(directory: Path, name: str, data: bytes) -> None:
     (directory / "manifest.json").write_text(json.dumps(manifest), "utf-8")
 
 
+def test_a_record_of_the_wrong_shape_is_refused_when_read(built, tmp_path: Path) -> None:
+    """Records are decoded when shown (faq.records): a forged one fails then, as a one-line index error."""
+    target = tmp_path / "forged"
+    save_index(built[0], target)
+    lines = (target / "documents.jsonl").read_bytes().splitlines(keepends=True)
+    forge(target.resolve(), "documents.jsonl", b"".join([b'{"id": ["not", "a", "document"]}\n'] * len(lines)))
+    loaded = load_index(target)  # counts and checksums agree: nothing is decoded yet
+    with pytest.raises(IndexError_, match="record 1 is inconsistent"):
+        loaded.documents[0]
+    result = run("ask", "--index", str(target), "--json", "tạm trú")
+    assert result.exit_code == 4 and result.stderr.startswith("error: index ") and result.stderr.count("\n") == 1
+
+
 def test_a_pickled_array_in_the_index_is_refused_not_executed(built, served: Paths, tmp_path: Path) -> None:
     index: Index = built[0]
     target = tmp_path / "evil"
@@ -505,11 +518,21 @@ def test_a_pickled_array_in_the_index_is_refused_not_executed(built, served: Pat
     [
         ("lexicon.json", b"[]"),
         ("lexicon.json", b"null"),
-        ("documents.json", b"[" * 100_000),
-        ("passages.json", b"[]"),
+        ("documents.jsonl", b"[" * 100_000),
+        ("documents.jsonl", b"[" * 100_000 + b"\n"),
+        ("passages.jsonl", b""),
+        ("ids.json", b'{"documents": 4}'),
         ("vocabulary.json", b'{"word": 1}'),
     ],
-    ids=["lexicon-list", "lexicon-null", "documents-deep", "passages-empty", "vocabulary-wrong-type"],
+    ids=[
+        "lexicon-list",
+        "lexicon-null",
+        "documents-unterminated",
+        "documents-deep",
+        "passages-empty",
+        "ids-wrong-type",
+        "vocabulary-wrong-type",
+    ],
 )
 def test_index_files_of_the_wrong_shape_are_a_clean_index_error(built, tmp_path: Path, name: str, data) -> None:
     target = tmp_path / "forged"
