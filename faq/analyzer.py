@@ -2,7 +2,8 @@
 
 Chain: normalise -> split into chunks -> syllables -> [queries only: lexicon rewrites (`ko`->`không`),
 abbreviation and synonym expansion (`cccd` adds `căn cước công dân`)] -> channels:
-  word    underthesea words (accented text) and their bigrams, stop words removed
+  word    underthesea words (accented text) and their bigrams, stop words removed; a query typed without
+          diacritics is read as the index's accented words instead (`faq.restore`)
   folded  diacritic-free syllables and bigrams: `dang ky tam tru` meets `đăng ký tạm trú`
   char    character n-grams of the folded text: typos and glued words (`tamtru`)
 The index stores the configuration and lexicon it was built with, so queries are analysed identically.
@@ -14,7 +15,18 @@ from collections.abc import Iterable, Sequence
 
 from faq.config import AnalyzerConfig
 from faq.lexicon import Lexicon
-from faq.text import char_ngrams, chunks, fold, longest_match, ngrams, normalize, segment, syllables
+from faq.restore import Restorer
+from faq.text import (
+    char_ngrams,
+    chunks,
+    fold,
+    has_diacritics,
+    longest_match,
+    ngrams,
+    normalize,
+    segment,
+    syllables,
+)
 
 SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
 
@@ -22,10 +34,18 @@ SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
 class Analyzer:
     """Turns text into per-channel token lists. Stateless after construction; safe to reuse."""
 
-    def __init__(self, config: AnalyzerConfig, lexicon: Lexicon | None = None, query_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        config: AnalyzerConfig,
+        lexicon: Lexicon | None = None,
+        query_words: Iterable[str] = (),
+        restorer: Restorer | None = None,
+    ) -> None:
         """`query_words`: the multi-syllable words an index knows (`đăng_ký`). When given, queries are
-        segmented by longest match against them instead of by underthesea (see `_segment_query`)."""
+        segmented by longest match against them instead of by underthesea (see `_segment_query`).
+        `restorer`: the index's accented words by folded form, for queries typed without diacritics."""
         self.config = config
+        self._restorer = restorer if config.restore else None
         self.lexicon = lexicon or Lexicon()
         self._query_words = frozenset(query_words)
         self._query_word_len = max((w.count("_") + 1 for w in self._query_words), default=0)
@@ -40,6 +60,11 @@ class Analyzer:
         self._fixed = tuple(self.lexicon.fixed_words)
         self._memo: dict[tuple[str, ...], list[str]] = {}
         self._referrals = [(term, tuple(fold(s) for s in term), who) for term, who in self.lexicon.other_agencies]
+
+    @property
+    def restores(self) -> bool:
+        """Whether queries typed without diacritics get their accented words back (`faq.restore`)."""
+        return self._restorer is not None
 
     def rewrite(self, sylls: Sequence[str]) -> list[str]:
         """Replace lexicon phrases, longest match first, compared without diacritics."""
@@ -107,21 +132,30 @@ class Analyzer:
 
     def analyze(self, text: str, query: bool = False) -> dict[str, list[str]]:
         """Token lists per channel (see module doc)."""
-        return self.tokens(self.prepare(text, query=query), query=query)
+        return self.tokens(self.prepare(text, query=query), query=query, accented=has_diacritics(text))
 
-    def tokens(self, chunk_list: Sequence[Sequence[str]], query: bool = False) -> dict[str, list[str]]:
-        """Token lists per channel of prepared chunks (`prepare`)."""
+    def tokens(
+        self, chunk_list: Sequence[Sequence[str]], query: bool = False, accented: bool = True
+    ) -> dict[str, list[str]]:
+        """Token lists per channel of prepared chunks (`prepare`). `accented`: whether the query was typed
+        with diacritics; if not, its words are restored to the index's accented forms (`faq.restore`)."""
         cfg = self.config
         out: dict[str, list[str]] = {c: [] for c in cfg.channels()}
         for sylls in chunk_list:
+            alternatives: list[str] = []
             if not cfg.segment:
                 words = list(sylls)
+            elif query and not accented and self._restorer is not None:
+                restored = self._restorer.restore(sylls)
+                words = [forms[0] for forms in restored]
+                alternatives = [w for forms in restored for w in forms[1:]]
             elif query and self._query_words:
                 words = self._segment_query(sylls)
             else:
                 words = self._segment(sylls)
             words = [w for w in words if w.replace("_", " ") not in self._stop]
             out["word"].extend(ngrams(words, *cfg.word_ngrams))
+            out["word"].extend(w for w in alternatives if w.replace("_", " ") not in self._stop)
             # Stop words are dropped only as typed (accented): their folded forms collide with content
             # words (`chị`/`chi phí`, `thế`/`thẻ`), so unaccented input keeps them and idf weighs them down.
             folded = [fold(s) for s in sylls if s not in self._stop]

@@ -42,6 +42,7 @@ from faq.corpus import Document, Section, Source
 from faq.errors import CorpusError, IndexError_
 from faq.lexicon import Lexicon
 from faq.postings import Postings
+from faq.restore import Restorer
 from faq.storage import (
     build_lock,
     clean_stale_stages,
@@ -93,9 +94,21 @@ class Index:
         return sum(1 for p in self.passages if p.kind != "section")
 
     def analyzer(self) -> Analyzer:
-        """The analyzer that built this index; it segments queries into the index's own words."""
-        words = [t for t in self.vocab.get("word", {}) if "_" in t and " " not in t]
-        return Analyzer(self.analyzer_config, self.lexicon, query_words=words)
+        """The analyzer that built this index; it segments queries into the index's own words and
+        restores unaccented queries to them."""
+        vocab = self.vocab.get("word", {})
+        words = [t for t in vocab if "_" in t and " " not in t]
+        restorer = None
+        if self.analyzer_config.restore and vocab:
+            restorer = Restorer.from_frequencies(self.word_frequencies(), self.lexicon.stopwords)
+        return Analyzer(self.analyzer_config, self.lexicon, query_words=words, restorer=restorer)
+
+    def word_frequencies(self) -> dict[str, int]:
+        """Each word and word bigram: in how many document fields and passages it occurs."""
+        fields = np.diff(self.postings["word"].indptr)
+        passages = np.diff(self.passage_postings["word"].indptr)
+        counts = fields + passages
+        return {t: int(counts[i]) for t, i in self.vocab["word"].items()}
 
 
 # ---------------------------------------------------------------- building
