@@ -2,7 +2,8 @@
 
 Chain: normalise -> split into chunks -> syllables -> [queries only: lexicon rewrites (`ko`->`không`),
 abbreviation and synonym expansion (`cccd` adds `căn cước công dân`)] -> channels:
-  word    underthesea words (accented text) and their bigrams, stop words removed
+  word    underthesea words (accented text) and their bigrams, stop words removed; a query typed without
+          diacritics is read as the index's accented words instead (`faq.restore`)
   folded  diacritic-free syllables and bigrams: `dang ky tam tru` meets `đăng ký tạm trú`
   char    character n-grams of the folded text: typos and glued words (`tamtru`)
 The index stores the configuration and lexicon it was built with, so queries are analysed identically.
@@ -10,11 +11,22 @@ The index stores the configuration and lexicon it was built with, so queries are
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from faq.config import AnalyzerConfig
 from faq.lexicon import Lexicon
-from faq.text import char_ngrams, chunks, fold, longest_match, ngrams, normalize, segment, syllables
+from faq.restore import Restorer
+from faq.text import (
+    char_ngrams,
+    chunks,
+    fold,
+    has_diacritics,
+    longest_match,
+    ngrams,
+    normalize,
+    segment,
+    syllables,
+)
 
 SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
 
@@ -22,10 +34,21 @@ SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
 class Analyzer:
     """Turns text into per-channel token lists. Stateless after construction; safe to reuse."""
 
-    def __init__(self, config: AnalyzerConfig, lexicon: Lexicon | None = None, query_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        config: AnalyzerConfig,
+        lexicon: Lexicon | None = None,
+        query_words: Iterable[str] = (),
+        restorer: Restorer | Callable[[], Restorer] | None = None,
+    ) -> None:
         """`query_words`: the multi-syllable words an index knows (`đăng_ký`). When given, queries are
-        segmented by longest match against them instead of by underthesea (see `_segment_query`)."""
+        segmented by longest match against them instead of by underthesea (see `_segment_query`).
+        `restorer`: the index's accented words by folded form, for queries typed without diacritics, or a
+        function making it on first need (it costs tens of milliseconds on a large index; accented
+        queries never need it)."""
         self.config = config
+        self._restorer_source = restorer if config.restore else None
+        self._restorer: Restorer | None = None
         self.lexicon = lexicon or Lexicon()
         self._query_words = frozenset(query_words)
         self._query_word_len = max((w.count("_") + 1 for w in self._query_words), default=0)
@@ -40,6 +63,17 @@ class Analyzer:
         self._fixed = tuple(self.lexicon.fixed_words)
         self._memo: dict[tuple[str, ...], list[str]] = {}
         self._referrals = [(term, tuple(fold(s) for s in term), who) for term, who in self.lexicon.other_agencies]
+
+    @property
+    def restores(self) -> bool:
+        """Whether queries typed without diacritics get their accented words back (`faq.restore`)."""
+        return self._restorer_source is not None
+
+    def restorer(self) -> Restorer | None:
+        if self._restorer is None and self._restorer_source is not None:
+            source = self._restorer_source
+            self._restorer = source if isinstance(source, Restorer) else source()
+        return self._restorer
 
     def rewrite(self, sylls: Sequence[str]) -> list[str]:
         """Replace lexicon phrases, longest match first, compared without diacritics."""
@@ -107,24 +141,38 @@ class Analyzer:
 
     def analyze(self, text: str, query: bool = False, channels: Collection[str] | None = None) -> dict[str, list[str]]:
         """Token lists per channel (see module doc); `channels` limits the work to those channels."""
-        return self.tokens(self.prepare(text, query=query), query=query, channels=channels)
+        return self.tokens(
+            self.prepare(text, query=query), query=query, accented=has_diacritics(text), channels=channels
+        )
 
     def tokens(
-        self, chunk_list: Sequence[Sequence[str]], query: bool = False, channels: Collection[str] | None = None
+        self,
+        chunk_list: Sequence[Sequence[str]],
+        query: bool = False,
+        accented: bool = True,
+        channels: Collection[str] | None = None,
     ) -> dict[str, list[str]]:
-        """Token lists per channel of prepared chunks (`prepare`), for every channel or those asked."""
+        """Token lists per channel of prepared chunks (`prepare`), for every channel or those asked.
+        `accented`: whether the query was typed with diacritics; if not, its words are restored to the
+        index's accented forms (`faq.restore`)."""
         cfg = self.config
         out: dict[str, list[str]] = {c: [] for c in cfg.channels() if channels is None or c in channels}
         for sylls in chunk_list:
             if "word" in out:
+                alternatives: list[str] = []
                 if not cfg.segment:
                     words = list(sylls)
+                elif query and not accented and self.restores:
+                    restored = self.restorer().restore(sylls)  # type: ignore[union-attr]
+                    words = [forms[0] for forms in restored]
+                    alternatives = [w for forms in restored for w in forms[1:]]
                 elif query and self._query_words:
                     words = self._segment_query(sylls)
                 else:
                     words = self._segment(sylls)
                 words = [w for w in words if w.replace("_", " ") not in self._stop]
                 out["word"].extend(ngrams(words, *cfg.word_ngrams))
+                out["word"].extend(w for w in alternatives if w.replace("_", " ") not in self._stop)
             # Stop words are dropped only as typed (accented): their folded forms collide with content
             # words (`chị`/`chi phí`, `thế`/`thẻ`), so unaccented input keeps them and idf weighs them down.
             folded = [fold(s) for s in sylls if s not in self._stop]

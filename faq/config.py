@@ -22,6 +22,7 @@ class AnalyzerConfig:
     segment: bool = True  # underthesea word segmentation for accented text
     folded: bool = True  # diacritic-free syllable channel
     char: bool = True  # character n-grams on the folded text
+    restore: bool = True  # queries typed without diacritics: restore the index's accented words (faq.restore)
     word_ngrams: tuple[int, int] = (1, 2)
     folded_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (3, 5)

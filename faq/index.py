@@ -43,6 +43,7 @@ from faq.corpus import Document, Section, Source
 from faq.errors import CorpusError, IndexError_
 from faq.lexicon import Lexicon
 from faq.postings import Postings
+from faq.restore import Restorer
 from faq.storage import (
     build_lock,
     clean_stale_stages,
@@ -96,9 +97,23 @@ class Index:
         return self.analyzer_config.channels()
 
     def analyzer(self) -> Analyzer:
-        """The analyzer that built this index; it segments queries into the index's own words."""
-        words = [t for t in self.vocab.get("word", {}) if "_" in t and " " not in t]
-        return Analyzer(self.analyzer_config, self.lexicon, query_words=words)
+        """The analyzer that built this index; it segments queries into the index's own words and
+        restores unaccented queries to them."""
+        vocab = self.vocab.get("word", {})
+        words = [t for t in vocab if "_" in t and " " not in t]
+        restorer = self.restorer if self.analyzer_config.restore and vocab else None  # made on first need
+        return Analyzer(self.analyzer_config, self.lexicon, query_words=words, restorer=restorer)
+
+    def restorer(self) -> Restorer:
+        """Diacritic restoration from this index's word channel (faq.restore)."""
+        return Restorer.from_frequencies(self.word_frequencies(), self.lexicon.stopwords)
+
+    def word_frequencies(self) -> dict[str, int]:
+        """Each word and word bigram: in how many document fields and passages it occurs."""
+        fields = np.diff(self.postings["word"].indptr)
+        passages = np.diff(self.passage_postings["word"].indptr)
+        counts = fields + passages
+        return {t: int(counts[i]) for t, i in self.vocab["word"].items()}
 
 
 # ---------------------------------------------------------------- building

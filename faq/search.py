@@ -90,7 +90,7 @@ class Searcher:
     def vectors(self, query: str) -> QueryVectors:
         """The query analysed once: its vectors per channel, channel weights and referrals."""
         chunk_list = self.analyzer.prepare(query, query=True)
-        tokens = self.analyzer.tokens(chunk_list, query=True)
+        tokens = self.analyzer.tokens(chunk_list, query=True, accented=has_diacritics(query))
         terms = {}
         for c in self.index.channels:
             idx, w = vectorize(tokens[c], self.index.vocab[c], self.index.idf[c])
@@ -114,7 +114,12 @@ class Searcher:
         return idx[keep], w[keep]
 
     def query_weights(self, query: str) -> dict[str, float]:
-        return effective_weights(self.channel_weights, has_diacritics(query))
+        return effective_weights(self.channel_weights, self.words_comparable(query))
+
+    def words_comparable(self, query: str) -> bool:
+        """Whether the query's word channel can meet the documents' accented words: it was typed with
+        diacritics, or the analyzer restores them (`faq.restore`)."""
+        return has_diacritics(query) or self.analyzer.restores
 
     def channel_sims(self, qv: QueryVectors) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per channel: the query's cosine with every (field, document), as a (fields, docs) array, and
@@ -266,11 +271,11 @@ class Searcher:
         return self._inverse_vocab[channel][term_id]
 
 
-def effective_weights(weights: dict[str, float], accented: bool) -> dict[str, float]:
-    """Channel weights for one query. Unaccented text cannot match accented words, so for such a query
-    the word channel's share goes to the channels that can match it (folded syllables, char n-grams)."""
+def effective_weights(weights: dict[str, float], words_comparable: bool) -> dict[str, float]:
+    """Channel weights for one query. Unaccented, unrestored text cannot match accented words, so for such
+    a query the word channel's share goes to the channels that can match it (folded syllables, char n-grams)."""
     rest = {c: w for c, w in weights.items() if c != "word"}
-    if accented or "word" not in weights or sum(rest.values()) <= 0:
+    if words_comparable or "word" not in weights or sum(rest.values()) <= 0:
         return weights
     total = sum(rest.values())
     return {c: rest.get(c, 0.0) / total for c in weights}

@@ -24,7 +24,6 @@ from faq.evaluate import EvalQuery
 from faq.index import DOC_FIELDS, Index
 from faq.metrics import best_threshold
 from faq.search import Searcher, effective_weights
-from faq.text import has_diacritics
 
 SAMPLES = 600
 TOP = 15
@@ -54,7 +53,7 @@ class _Cache:
         self.group_docs, self.group_starts = searcher.question_groups
         self.in_scope = np.array([q.in_scope for q in queries])
         self.referred = np.array(referred)
-        self.accented = [has_diacritics(q.query) for q in queries]
+        self.comparable = [searcher.words_comparable(q.query) for q in queries]
         id_pos = {d: i for i, d in enumerate(ids)}
         self.relevant = np.zeros((len(queries), len(ids)), dtype=bool)
         for qi, q in enumerate(queries):
@@ -65,7 +64,7 @@ class _Cache:
         raw = {c: max(0.0, config.channel_weights.get(c, 0.0)) for c in self.channels}
         total_cw = sum(raw.values()) or 1.0
         base = {c: w / total_cw for c, w in raw.items()}
-        cw = np.array([[effective_weights(base, a)[c] for c in self.channels] for a in self.accented])
+        cw = np.array([[effective_weights(base, a)[c] for c in self.channels] for a in self.comparable])
         fw_all = {f: max(0.0, config.field_weights.get(f, 0.0)) for f in (*DOC_FIELDS, "question_max")}
         total = sum(fw_all.values()) or 1.0
         fw = np.array([fw_all[f] / total for f in DOC_FIELDS])

@@ -130,8 +130,8 @@ def test_gate_fails_with_a_deliberately_broken_analyzer(project: Paths, monkeypa
     """The gate can fail: an analyzer that forgets to lower-case queries (a plausible regression) breaks answers."""
     original = Analyzer.tokens  # the step both documents and queries go through
 
-    def broken(self, chunk_list, query: bool = False, channels=None) -> dict[str, list[str]]:
-        tokens = original(self, chunk_list, query, channels)
+    def broken(self, chunk_list, query: bool = False, accented: bool = True, channels=None) -> dict[str, list[str]]:
+        tokens = original(self, chunk_list, query, accented, channels)
         return {c: [t.upper() for t in toks] for c, toks in tokens.items()} if query else tokens
 
     monkeypatch.setattr(Analyzer, "tokens", broken)

@@ -104,16 +104,14 @@ def test_other_agency_terms_lower_confidence_and_are_reported(built) -> None:
     assert plain.referrals == () and plain.confidence == plain.hits[0].score
 
 
-def test_unaccented_queries_move_the_word_channel_weight_elsewhere(built) -> None:
+def test_unrestored_unaccented_queries_move_the_word_channel_weight_elsewhere() -> None:
     from faq.search import effective_weights
 
     weights = {"word": 0.5, "folded": 0.3, "char": 0.2}
-    assert effective_weights(weights, accented=True) == weights
-    moved = effective_weights(weights, accented=False)
+    assert effective_weights(weights, words_comparable=True) == weights
+    moved = effective_weights(weights, words_comparable=False)
     assert moved["word"] == 0.0 and moved["folded"] == pytest.approx(0.6) and sum(moved.values()) == pytest.approx(1)
-    index, _ = built
-    result = Searcher(index).search("mat the can cuoc", explain=True)
-    assert all(c.channel != "word" for c in result.hits[0].contributions)
+    assert effective_weights(weights, words_comparable=True) == weights  # restored (tests/test_restore.py)
 
 
 def test_queries_are_segmented_into_the_index_own_words(built) -> None:
