@@ -185,6 +185,7 @@ class CorpusCounts:
     starts: np.ndarray
     passages: list[list[tuple[str, str, str]]]
     vocab: dict[str, list[str]]
+    entries: dict[str, int]  # stored counts per channel
 
     def matrix(self, channel: str) -> sparse.csr_matrix:
         """The channel's count matrix, read into memory (float32 counts, int32 term ids)."""
@@ -208,11 +209,12 @@ def _open_counts(directory: Path, channels: Sequence[str], mmap: bool = False) -
     try:
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
         starts = np.load(directory / "starts.npy", allow_pickle=False)
-        counts = CorpusCounts(directory, meta["keys"], starts, [[tuple(p) for p in d] for d in meta["passages"]], {})
+        passages = [[tuple(p) for p in d] for d in meta["passages"]]
+        counts = CorpusCounts(directory, meta["keys"], starts, passages, {}, {})
         if len(counts.keys) + 1 != len(starts) or len(counts.passages) != len(counts.keys) or starts[0] != 0:
             return None
         for c in channels:
-            counts.vocab[c] = meta["vocab"][c]
+            counts.vocab[c], counts.entries[c] = meta["vocab"][c], int(meta["entries"][c])
             mode = "r" if mmap else None
             data, indices, indptr = (
                 np.load(directory / f"{c}.{p}.npy", mmap_mode=mode) for p in ("data", "indices", "indptr")

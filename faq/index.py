@@ -10,7 +10,7 @@ its cost grows with those postings, not with the corpus. Values are float32, pos
 Sections are kept as passages in the word and folded channels only (to show which section matched);
 the character channel, the largest, holds the sample questions alone.
 
-Saved as plain files: JSON and `.npz` arrays loaded with `allow_pickle=False`, listed with their sha256
+Saved as plain files: JSON and `.npz` arrays loaded with `allow_pickle=False`, listed with their size, CRC-32 and sha256
 in `manifest.json`. Loading verifies everything and executes nothing from the files. Queries are
 vectorised with numpy (`vectorize`), with the formula scikit-learn used at build time (a test checks
 they agree), so the query path never imports scikit-learn.
@@ -22,9 +22,9 @@ analyses of unchanged documents from the previous build.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
+import mmap
 import tempfile
 import time
 from collections import Counter
@@ -47,6 +47,7 @@ from faq.restore import Restorer
 from faq.storage import (
     build_lock,
     clean_stale_stages,
+    map_verified,
     publish,
     read_npz,
     read_published,
@@ -160,7 +161,8 @@ def build_index(
             return build_index(
                 documents, analyzer_config, lexicon, search_config, corpus_info, progress, Path(tmp), workers
             )
-    from sklearn.feature_extraction.text import TfidfTransformer  # build time only: queries use numpy
+    from scipy import sparse  # build time only, like scikit-learn: queries use numpy alone
+    from sklearn.feature_extraction.text import TfidfTransformer
 
     from faq.analysis import count_documents
 
@@ -188,13 +190,23 @@ def build_index(
     postings: dict[str, Postings] = {}
     passage_postings: dict[str, Postings] = {}
     n = len(documents)
-    for c in sorted(channels, key=lambda c: -len(counts.vocab[c])):  # the largest first: less held meanwhile
+    k = len(DOC_FIELDS)
+    # Document d's whole text is the sum of its field rows f * n + d: one sparse product (idf is fitted on it).
+    owner = sparse.csr_matrix(
+        (
+            np.ones(k * n, dtype=np.float32),
+            np.add.outer(np.arange(n), np.arange(k) * n).ravel(),
+            np.arange(0, k * n + 1, k),
+        ),
+        shape=(n, k * n),
+    )
+    for c in sorted(channels, key=lambda c: -counts.entries[c]):  # the largest first: less held meanwhile
         rows = counts.matrix(c)
         fields = rows[np.concatenate([counts.field_rows(f) for f in DOC_FIELDS])]  # field-major: f * n + d
         wanted = question_rows + (section_rows if c in SECTION_CHANNELS else [])
         passage_rows = rows[np.array(wanted, dtype=np.int64)]
         del rows
-        whole = fields[:n] + fields[n : 2 * n] + fields[2 * n : 3 * n] + fields[3 * n :]
+        whole = owner @ fields
         if whole.nnz == 0:
             raise CorpusError(f"the corpus yields no indexable words in channel `{c}` (is the text empty?)")
         transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(whole)
@@ -334,15 +346,14 @@ def read_manifest(directory: Path) -> dict:
     return manifest
 
 
-def _verified_bytes(directory: Path, name: str, expected: dict) -> bytes:
+def _verified(directory: Path, name: str, expected: dict) -> bytes | mmap.mmap:
     path = directory / name
     try:
-        data = path.read_bytes()
+        return map_verified(path, expected.get("size"), expected.get("crc32"))
     except OSError as exc:
         raise IndexError_(f"index file {path} is missing or unreadable; {REBUILD_HINT}") from exc
-    if len(data) != expected.get("size") or hashlib.sha256(data).hexdigest() != expected.get("sha256"):
-        raise IndexError_(f"index file {path} is corrupt (size or checksum differs); {REBUILD_HINT}")
-    return data
+    except ValueError as exc:
+        raise IndexError_(f"index file {path} is corrupt ({exc}); {REBUILD_HINT}") from exc
 
 
 def load_index(directory: Path) -> Index:
@@ -357,20 +368,20 @@ def _load_build(directory: Path) -> Index:
     needed = ("arrays.npz", "vocabulary.json", "ids.json", "documents.jsonl", "passages.jsonl", "lexicon.json")
     if not isinstance(files, dict) or any(n not in files for n in needed):
         raise IndexError_(f"index manifest in {directory} lists no or incomplete files; {REBUILD_HINT}")
-    raw = {name: _verified_bytes(directory, name, files[name]) for name in needed}
+    raw = {name: _verified(directory, name, files[name]) for name in needed}
     try:
         analyzer_config = analyzer_from_dict(manifest["analyzer"])
         search_config = SearchConfig.from_dict(manifest["search"])
-        lexicon = Lexicon.from_dict(json.loads(raw["lexicon.json"]))
+        lexicon = Lexicon.from_dict(json.loads(raw["lexicon.json"][:]))
         documents = records.Records(
             raw["documents.jsonl"], _doc_from_json, f"index {directory}: documents", REBUILD_HINT
         )
         passages = records.Records(
             raw["passages.jsonl"], lambda p: Passage(**p), f"index {directory}: passages", REBUILD_HINT
         )
-        ids = json.loads(raw["ids.json"])
+        ids = json.loads(raw["ids.json"][:])
         doc_ids, questions = [str(i) for i in ids["documents"]], int(ids["question_passages"])
-        vocab_lists = json.loads(raw["vocabulary.json"])
+        vocab_lists = json.loads(raw["vocabulary.json"][:])
         arrays = read_npz(raw["arrays.npz"])
         channels = analyzer_config.channels()
         vocab = {c: {t: i for i, t in enumerate(vocab_lists[c])} for c in channels}

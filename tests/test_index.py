@@ -47,6 +47,13 @@ def test_manifest_records_what_the_issue_asks(built) -> None:
     assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
 
 
+def _flip_a_byte(path: Path) -> None:
+    """Same size, one bit different, in the middle of the arrays: what a bad disk or copy does."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
 def copy_index(built, tmp_path: Path) -> Path:
     index, _ = built
     target = tmp_path / "idx"
@@ -59,13 +66,14 @@ def copy_index(built, tmp_path: Path) -> Path:
     [
         (lambda d: (d / "arrays.npz").write_bytes((d / "arrays.npz").read_bytes()[:100]), "corrupt"),
         (lambda d: (d / "documents.jsonl").write_bytes(b"[]\n"), "corrupt"),
+        (lambda d: _flip_a_byte(d / "arrays.npz"), "corrupt (checksum differs)"),
         (lambda d: (d / "vocabulary.json").unlink(), "missing or unreadable"),
         (lambda d: (d / "manifest.json").write_text("{not json", "utf-8"), "unreadable or corrupt"),
         (lambda d: (d / "manifest.json").write_text('{"format": "other"}', "utf-8"), "foreign format"),
         (lambda d: _set_version(d, FORMAT_VERSION + 1), "newer than this program"),
         (lambda d: _set_version(d, 0), "old format version"),
     ],
-    ids=["truncated", "modified", "missing-file", "bad-manifest", "foreign", "future", "old"],
+    ids=["truncated", "modified", "bit-flip", "missing-file", "bad-manifest", "foreign", "future", "old"],
 )
 def test_damaged_index_is_refused_with_the_fix(built, tmp_path: Path, damage, message: str) -> None:
     directory = copy_index(built, tmp_path)

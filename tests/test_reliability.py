@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -476,7 +477,7 @@ def forge(directory: Path, name: str, data: bytes) -> None:
     """Replace one index file and fix the manifest's checksum, as someone crafting an index would."""
     (directory / name).write_bytes(data)
     manifest = json.loads((directory / "manifest.json").read_text("utf-8"))
-    manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "crc32": zlib.crc32(data)}
     manifest["corpus"]["path"] = str(directory / "no-such-corpus")  # nothing to rebuild from
     (directory / "manifest.json").write_text(json.dumps(manifest), "utf-8")
 
