@@ -18,6 +18,7 @@ from faq.corpus import FAQ_SUFFIXES, fingerprint, load_corpus, procedure_files
 from faq.errors import CorpusError, FaqError, IndexError_, UsageError
 from faq.index import Index, build_index, load_index, read_manifest, save_index
 from faq.lexicon import LEXICON_FILES, load_lexicon
+from faq.storage import stat_key
 
 
 def project_root() -> Path:
@@ -55,6 +56,18 @@ def corpus_fingerprint(corpus: Path, paths: Paths) -> str:
     return fingerprint(corpus_inputs(corpus, paths), root=paths.corpus.parent)
 
 
+def input_stats(corpus: Path, paths: Paths) -> dict[str, list[int]]:
+    """The stat key (faq.storage.stat_key) of every input file, [] for a missing one. Equal keys mean
+    untouched files, so a freshness check need not hash them (0.09 s for a 72 MB FAQ file)."""
+    out: dict[str, list[int]] = {}
+    for path in corpus_inputs(corpus, paths):
+        try:
+            out[str(path)] = stat_key(path.stat())
+        except OSError:
+            out[str(path)] = []
+    return out
+
+
 @dataclass(frozen=True)
 class BuildReport:
     documents: int
@@ -79,14 +92,15 @@ def build(
     if corpus.is_file() and corpus.suffix.lower() not in FAQ_SUFFIXES:
         raise UsageError(f"{corpus}: a FAQ file must be .jsonl or .csv")
     started = time.perf_counter()
+    info = {  # taken before reading: an edit made during the build leaves the index stale, not wrong
+        "path": str(corpus.resolve()),
+        "type": "file" if corpus.is_file() else "directory",
+        "stats": input_stats(corpus, paths),
+        "fingerprint": corpus_fingerprint(corpus, paths),
+    }
     documents = load_corpus(corpus)
     lexicon = load_lexicon(paths.lexicon)
     search_config = search_config or load_tuning(paths.tuning)
-    info = {
-        "path": str(corpus.resolve()),
-        "type": "file" if corpus.is_file() else "directory",
-        "fingerprint": corpus_fingerprint(corpus, paths),
-    }
     cache = out.parent / ".cache" if save else None  # analyses of unchanged documents are reused
     index = build_index(
         documents, analyzer_config or AnalyzerConfig(), lexicon, search_config, info, progress, cache_dir=cache
@@ -107,7 +121,9 @@ def staleness(index_dir: Path, paths: Paths) -> str | None:
     except IndexError_ as exc:
         return "missing" if not (index_dir / "manifest.json").exists() else f"unusable ({exc})"
     source = Path(manifest.get("corpus", {}).get("path", ""))
-    if source.exists() and manifest["corpus"].get("fingerprint") != corpus_fingerprint(source, paths):
+    if not source.exists() or manifest["corpus"].get("stats") == input_stats(source, paths):
+        return None
+    if manifest["corpus"].get("fingerprint") != corpus_fingerprint(source, paths):
         return "stale (the corpus changed since it was built)"
     return None
 

@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import math
 import mmap
+import os
 import tempfile
 import time
 from collections import Counter
@@ -51,7 +52,10 @@ from faq.storage import (
     publish,
     read_npz,
     read_published,
+    read_verified,
+    record_verified,
     staging_dir,
+    stat_key,
     write_file,
 )
 
@@ -320,6 +324,10 @@ def save_index(index: Index, target: Path, lock_wait: float | None = None) -> No
         manifest = dict(index.manifest)
         manifest["files"] = {name: write_file(stage / name, write) for name, write in _artifacts(index).items()}
         write_file(stage / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        # the CRCs were computed from the files as written: loads need not read them again (faq.storage)
+        record_verified(
+            stage, {name: stat_key(os.stat(stage / name)) for name in [*manifest["files"], "manifest.json"]}
+        )
         publish(stage, target)
         index.manifest = manifest
 
@@ -346,14 +354,30 @@ def read_manifest(directory: Path) -> dict:
     return manifest
 
 
-def _verified(directory: Path, name: str, expected: dict) -> bytes | mmap.mmap:
-    path = directory / name
-    try:
-        return map_verified(path, expected.get("size"), expected.get("crc32"))
-    except OSError as exc:
-        raise IndexError_(f"index file {path} is missing or unreadable; {REBUILD_HINT}") from exc
-    except ValueError as exc:
-        raise IndexError_(f"index file {path} is corrupt ({exc}); {REBUILD_HINT}") from exc
+def _verified(
+    directory: Path, files: dict, names: Sequence[str]
+) -> tuple[dict[str, bytes | mmap.mmap], dict[str, list[int]]]:
+    """Every named file, size- and CRC-checked, except files checked before and untouched since
+    (faq.storage.VERIFIED): at 100,000 entries the CRC is most of a cold start's load time.
+    Also returns the stat keys of the files checked now: `_load_build` records them once every other
+    check passed too, so a file that is skipped later has passed them all."""
+    known = read_verified(directory)
+    manifest_key = stat_key(os.stat(directory / "manifest.json"))
+    if known.get("manifest.json") != manifest_key:  # checked against another manifest: check again
+        known = {}
+    out: dict[str, bytes | mmap.mmap] = {}
+    checked: dict[str, list[int]] = {}
+    for name in names:
+        path = directory / name
+        try:
+            out[name], stat = map_verified(path, files[name].get("size"), files[name].get("crc32"), known.get(name))
+        except OSError as exc:
+            raise IndexError_(f"index file {path} is missing or unreadable; {REBUILD_HINT}") from exc
+        except ValueError as exc:
+            raise IndexError_(f"index file {path} is corrupt ({exc}); {REBUILD_HINT}") from exc
+        if stat is not None:
+            checked[name] = stat
+    return out, ({**checked, "manifest.json": manifest_key} if checked else {})
 
 
 def load_index(directory: Path) -> Index:
@@ -368,7 +392,9 @@ def _load_build(directory: Path) -> Index:
     needed = ("arrays.npz", "vocabulary.json", "ids.json", "documents.jsonl", "passages.jsonl", "lexicon.json")
     if not isinstance(files, dict) or any(n not in files for n in needed):
         raise IndexError_(f"index manifest in {directory} lists no or incomplete files; {REBUILD_HINT}")
-    raw = {name: _verified(directory, name, files[name]) for name in needed}
+    if not all(isinstance(files[n], dict) for n in needed):
+        raise IndexError_(f"index manifest in {directory} lists files of the wrong shape; {REBUILD_HINT}")
+    raw, checked_now = _verified(directory, files, needed)
     try:
         analyzer_config = analyzer_from_dict(manifest["analyzer"])
         search_config = SearchConfig.from_dict(manifest["search"])
@@ -395,7 +421,7 @@ def _load_build(directory: Path) -> Index:
                 np.asarray(arrays[f"{name}.indptr"], dtype=np.int64),
                 (rows, cols),
             )
-            problem = postings.check()
+            problem = postings.check() if "arrays.npz" in checked_now else None
             if problem:
                 raise ValueError(f"{name}: {problem}")
             return postings
@@ -422,6 +448,10 @@ def _load_build(directory: Path) -> Index:
             raise IndexError_(f"index {directory}: postings of channel {c} have the wrong shape; {REBUILD_HINT}")
         if passage_postings[c].shape != (len(vocab[c]), width) or len(idf[c]) != len(vocab[c]):
             raise IndexError_(f"index {directory}: passages of channel {c} have the wrong shape; {REBUILD_HINT}")
+    if checked_now:
+        known = read_verified(directory)
+        same_manifest = known.get("manifest.json") == checked_now["manifest.json"]
+        record_verified(directory, (known if same_manifest else {}) | checked_now)
     return Index(
         analyzer_config,
         lexicon,

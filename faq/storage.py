@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import hashlib
 import io
+import json
 import mmap
 import os
 import shutil
@@ -139,17 +140,50 @@ def file_digest(path: Path) -> dict[str, int | str]:
     return {"size": size, "crc32": crc, "sha256": digest.hexdigest()}
 
 
-def map_verified(path: Path, size: object, crc32: object) -> bytes | mmap.mmap:
+VERIFIED = "verified.json"  # beside the manifest: files whose checksum was checked, by their stat
+
+
+def stat_key(st: os.stat_result) -> list[int]:
+    """What changes whenever a file is written, replaced or copied over: inode, size, mtime and ctime
+    (ctime cannot be set back by any user-level call)."""
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def read_verified(directory: Path) -> dict[str, list[int]]:
+    try:
+        data = json.loads((directory / VERIFIED).read_text(encoding="utf-8"))
+        return {k: v for k, v in data.items() if isinstance(v, list)} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def record_verified(directory: Path, stats: dict[str, list[int]]) -> None:
+    """Remember files just checked (best effort: a read-only index is simply checked on every load)."""
+    tmp = directory / f".{VERIFIED}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(stats), encoding="utf-8")
+        os.replace(tmp, directory / VERIFIED)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def map_verified(
+    path: Path, size: object, crc32: object, known: list[int] | None = None
+) -> tuple[bytes | mmap.mmap, list[int] | None]:
     """The file's bytes, memory-mapped (no copy: large arrays are used in place), after checking its
-    size and CRC-32. OSError when unreadable, ValueError when they differ."""
+    size and CRC-32; and its stat key when the CRC was computed now (None when `known`, the stat key of
+    an earlier check, still matches: the file has not been touched since, so it is not read again).
+    OSError when unreadable, ValueError when size or checksum differ."""
     with open(path, "rb") as fh:
-        actual = os.fstat(fh.fileno()).st_size
-        if actual != size:
-            raise ValueError(f"size {actual} differs from {size}")
-        data: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if actual else b""
+        st = os.fstat(fh.fileno())
+        if st.st_size != size:
+            raise ValueError(f"size {st.st_size} differs from {size}")
+        data: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if st.st_size else b""
+    if known is not None and known == stat_key(st):
+        return data, None
     if zlib.crc32(data) != crc32:
         raise ValueError("checksum differs")
-    return data
+    return data, stat_key(st)
 
 
 def staging_dir(target: Path) -> Path:

@@ -138,3 +138,34 @@ def test_zero_copy_npz_reader_matches_numpy(tmp_path: Path) -> None:
         read_npz(buf.getvalue()[:-40])  # truncated: the archive's directory is gone
     with pytest.raises(ValueError):
         read_npz(b"not a zip at all")
+
+
+def test_checksums_are_read_again_only_for_files_touched_since(built, tmp_path: Path, monkeypatch) -> None:
+    """The build records which files it checked (faq.storage.VERIFIED); loads skip their CRC until a file
+    changes in any way, even one written back with its old size and mtime."""
+    import zlib
+
+    import faq.storage
+
+    directory = copy_index(built, tmp_path)
+    computed: list[int] = []
+    crc32 = zlib.crc32
+    monkeypatch.setattr(faq.storage.zlib, "crc32", lambda data, *a: computed.append(len(data)) or crc32(data, *a))
+    load_index(directory)
+    assert computed == []  # all checked when written
+    path = directory / "arrays.npz"
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same mtime: only ctime moved
+    with pytest.raises(IndexError_, match="checksum differs"):
+        load_index(directory)
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    computed.clear()
+    load_index(directory)
+    assert computed == [len(data)]  # the repaired file is checked once more, the others are not
+    computed.clear()
+    load_index(directory)
+    assert computed == []
