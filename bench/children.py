@@ -2,7 +2,8 @@
 
     build-faq CORPUS OUT            build our index through faq.engine.build, timing its phases (the
                                     build reuses the analysis cache in OUT/../.cache when there is one)
-    build-bm25s CORPUS OUT          the same analysed tokens as faq.evaluate.bm25_system, indexed and
+    build-bm25s CORPUS OUT [ANALYSIS]  the same analysed tokens as faq.evaluate.bm25_system (analysed again,
+                                    or read from faq's analysis cache ANALYSIS), indexed and
                                     saved by bm25s
     analysis-rate CORPUS N          analysis cost per document on the first N documents, one process,
                                     with the analyzer's segmentation memo and without it
@@ -186,7 +187,44 @@ def bm25_corpus(documents, config, lexicon) -> tuple[list[list[int]], dict[str, 
     return ids, vocab
 
 
-def build_bm25s(corpus: str, out: str) -> None:
+def bm25_corpus_from_counts(cache: Path, config) -> tuple[list[list[int]], dict[str, int]]:
+    """The same token lists as `bm25_corpus` (every channel's field counts, prefixed with the channel;
+    in another order, which BM25 ignores), read from the analysis faq's build left in `cache` instead
+    of analysing again: at 100,000 entries a second analysis alone would not fit the bench's budget."""
+    import numpy as np
+    from scipy import sparse
+
+    from faq.analysis import open_counts
+    from faq.config import DOC_FIELDS
+
+    found = [d for d in cache.glob("analysis-*") if d.is_dir()]
+    counts = open_counts(found[0], config.channels()) if len(found) == 1 else None
+    if counts is None:
+        raise SystemExit(f"no readable faq analysis in {cache}")
+    n, k = len(counts.keys), len(DOC_FIELDS)
+    owner = sparse.csr_matrix(
+        (np.ones(k * n), np.add.outer(np.arange(n), np.arange(k) * n).ravel(), np.arange(0, k * n + 1, k)),
+        shape=(n, k * n),
+    )
+    vocab: dict[str, int] = {}
+    wholes = []
+    for c in config.channels():
+        rows = counts.matrix(c)
+        whole = (owner @ rows[np.concatenate([counts.field_rows(f) for f in DOC_FIELDS])]).tocsr()
+        offset = len(vocab)
+        vocab.update({f"{c}:{t}": offset + i for i, t in enumerate(counts.vocab[c])})
+        wholes.append((whole.indptr, whole.indices.astype(np.int64) + offset, whole.data.astype(np.int64)))
+        del rows, whole
+    ids = []
+    for d in range(n):
+        parts = [np.repeat(ind[ptr[d] : ptr[d + 1]], dat[ptr[d] : ptr[d + 1]]) for ptr, ind, dat in wholes]
+        ids.append(np.concatenate(parts).tolist())
+    return ids, vocab
+
+
+def build_bm25s(corpus: str, out: str, analysis: str | None = None) -> None:
+    """bm25s over faq's tokens: analysed here (as faq.evaluate.bm25_system does), or with `analysis`
+    (faq's analysis cache directory) read from the analysis faq's build just made."""
     ph = Phases()
     t = T0
     import dataclasses
@@ -200,8 +238,12 @@ def build_bm25s(corpus: str, out: str) -> None:
     docs = load_corpus(Path(corpus))
     t = ph.mark("load and validate corpus", t)
     config, lexicon = analyzer_parts()
-    ids, vocab = bm25_corpus(docs, config, lexicon)
-    t = ph.mark("analysis + tokens to ids", t)
+    if analysis:
+        ids, vocab = bm25_corpus_from_counts(Path(analysis), config)
+        t = ph.mark("tokens from faq's analysis", t)
+    else:
+        ids, vocab = bm25_corpus(docs, config, lexicon)
+        t = ph.mark("analysis + tokens to ids", t)
     retriever = bm25s.BM25()
     retriever.index((ids, vocab), show_progress=False)
     del ids

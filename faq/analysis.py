@@ -204,7 +204,7 @@ def _cache_name(config: AnalyzerConfig, lexicon: Lexicon) -> str:
     return f"analysis-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
-def _open_counts(directory: Path, channels: Sequence[str], mmap: bool = False) -> CorpusCounts | None:
+def open_counts(directory: Path, channels: Sequence[str], mmap: bool = False) -> CorpusCounts | None:
     """The counts in `directory` if they are whole and consistent, else None (the cache is only a cache)."""
     try:
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
@@ -286,7 +286,7 @@ def count_documents(
     channels = config.channels()
     name = _cache_name(config, lexicon)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    old = _open_counts(cache_dir / name, channels, mmap=True)
+    old = open_counts(cache_dir / name, channels, mmap=True)
     where = {k: i for i, k in enumerate(old.keys)} if old else {}
     keys = [document_key(d) for d in documents]
     todo = [i for i, k in enumerate(keys) if k not in where]
@@ -327,7 +327,7 @@ def count_documents(
     for stale in cache_dir.glob("analysis-*"):
         if stale.name != name:  # caches of other analyzer settings or lexicons, or of the older layout
             shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
-    counts = _open_counts(cache_dir / name, channels)
+    counts = open_counts(cache_dir / name, channels)
     if counts is None:
         raise OSError(f"the analysis just written to {cache_dir / name} cannot be read back")
     return counts, reused
