@@ -471,6 +471,13 @@ def eval_(
     gate: Annotated[bool, typer.Option("--gate", help="Fail (exit 5) below the committed floor.")] = False,
     floor: Annotated[Path | None, typer.Option("--floor", help="Floor file (default corpus/eval/floor.json).")] = None,
     compare_with: Annotated[Path | None, typer.Option("--compare", help="A previous `eval --json` output.")] = None,
+    strip: Annotated[
+        bool,
+        typer.Option(
+            "--strip-diacritics",
+            help="Evaluate every query with its diacritics removed, as typed without a Vietnamese keyboard.",
+        ),
+    ] = False,
 ) -> None:
     """Measure answer quality on labelled queries (and gate CI on it)."""
     from faq import evaluate as ev
@@ -492,6 +499,10 @@ def eval_(
         return
     data_path = dataset or eval_dir / "test.jsonl"
     queries = ev.load_eval_set(data_path, known)
+    if strip:  # all queries (not just the no_diacritics ones): many more unaccented questions to judge by
+        if gate:
+            raise UsageError("--strip-diacritics changes the queries; the floor is for them as written")
+        queries = ev.without_diacritics(queries)
     searcher = Searcher(idx)
     full = ev.run_system("full pipeline", ev.searcher_system(searcher), queries, searcher.config.threshold)
     results = [ev.evaluate(full, categories)]
@@ -502,7 +513,8 @@ def eval_(
     if report:
         svg = report.with_suffix(".svg")
         svg.write_text(risk_coverage_svg({r["name"]: r["risk_coverage"] for r in results}), "utf-8")
-        text = markdown_report(results, _display(data_path), _display(dev_path), overlap, svg.name)
+        name = _display(data_path) + (" (every query stripped of its diacritics)" if strip else "")
+        text = markdown_report(results, name, _display(dev_path), overlap, svg.name)
         report.write_text(text, "utf-8")
         notify(f"wrote {report} and {svg}")
     comparison = None

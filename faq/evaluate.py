@@ -26,7 +26,7 @@ from faq.corpus import Document
 from faq.errors import CorpusError, GateError
 from faq.index import Index, build_index
 from faq.search import Searcher
-from faq.text import chunks, normalize, syllables
+from faq.text import chunks, fold, normalize, syllables
 
 RankFn = Callable[[str], tuple[list[str], float]]
 QUERY_TYPES = ("formal", "colloquial", "no_diacritics", "typo", "abbreviation", "long")
@@ -44,6 +44,11 @@ class EvalQuery:
     @property
     def in_scope(self) -> bool:
         return bool(self.expected)
+
+
+def without_diacritics(queries: Sequence[EvalQuery]) -> list[EvalQuery]:
+    """The queries as typed on a keyboard without Vietnamese input (`đăng ký` -> `dang ky`), types kept."""
+    return [replace(q, query=fold(q.query)) for q in queries]
 
 
 def load_eval_set(path: Path, known_ids: set[str] | None = None) -> list[EvalQuery]:

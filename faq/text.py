@@ -19,7 +19,7 @@ _NUMBER_SEP = re.compile(r"(?<=\d)[.,](?=\d{3}(?!\d))")
 _NON_WORD = re.compile(r"[^\w\s]+|_", re.UNICODE)
 _CHUNK_BREAK = re.compile(r"[\n\r.!?;:()\[\]{}\"“”…|/\\<>]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_DIACRITIC_LETTER = re.compile(r"[^\x00-\x7f]")
+_DIACRITIC_LETTER = re.compile(r"(?![\x00-\x7f])[^\W\d_]")  # a non-ASCII letter (not an emoji or a dash)
 
 
 def nfc(text: str) -> str:

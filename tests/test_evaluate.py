@@ -19,6 +19,7 @@ from faq.evaluate import (
     run_to_json,
     tune_threshold,
 )
+from faq.text import fold, has_diacritics
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -124,6 +125,17 @@ def test_eval_cli_json_and_gate(project: Paths) -> None:
     assert data["metrics"]["accuracy_at_1"] >= 0.9
     q = data["queries"][0]
     assert set(q) >= {"query", "expected", "ranked", "abstained", "type"} and len(q["ranked"]) == 4
+
+
+def test_eval_can_strip_every_query_of_its_diacritics(project: Paths) -> None:
+    result = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--json", "--strip-diacritics")
+    assert result.exit_code == 0, result.output
+    queries = json.loads(result.stdout)["queries"]
+    written = [json.loads(line)["query"] for line in (DATA / "eval.jsonl").read_text("utf-8").splitlines() if line]
+    assert [q["query"] for q in queries] == [fold(w) for w in written]
+    assert any(fold(w) != w for w in written) and all(not has_diacritics(q["query"]) for q in queries)
+    refused = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--strip-diacritics", "--gate")
+    assert refused.exit_code == 2 and "floor" in refused.stderr
 
 
 def test_gate_fails_with_a_deliberately_broken_analyzer(project: Paths, monkeypatch: pytest.MonkeyPatch) -> None:

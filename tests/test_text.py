@@ -49,6 +49,9 @@ def test_has_diacritics() -> None:
     assert has_diacritics("tạm trú")
     assert has_diacritics("đ")
     assert not has_diacritics("dang ky tam tru 123")
+    # chat messages carry emoji and typographic punctuation: they are no sign of an accented keyboard
+    assert not has_diacritics("lam lai cccd 🙏 – gấp…".replace("gấp", "gap"))
+    assert not has_diacritics("🙂🙂🙂") and has_diacritics("🙂 gấp")
 
 
 def test_chunks_split_at_sentence_punctuation() -> None:
