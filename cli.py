@@ -512,6 +512,10 @@ def eval_(
     overlap = ev.overlap_with_corpus(queries, idx.documents)
     if report:
         svg = report.with_suffix(".svg")
+        try:
+            report.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot write the report to {report} ({exc.strerror})") from None
         svg.write_text(risk_coverage_svg({r["name"]: r["risk_coverage"] for r in results}), "utf-8")
         name = _display(data_path) + (" (every query stripped of its diacritics)" if strip else "")
         text = markdown_report(results, name, _display(dev_path), overlap, svg.name)
