@@ -513,9 +513,10 @@ def rows_for(key: str, m: dict, floors: dict) -> list[dict]:
         "interpreter start": "`python -c pass`, same for both",
         "imports": "faq: `import cli`; bm25s: bm25s, numpy, faq.analyzer",
         "underthesea import": "not imported by queries: they are segmented against the index's words",
-        "freshness check": "fingerprint of every corpus file + lexicon (bm25s: none)",
-        "index load": "faq: sha256 + npz + JSON; bm25s: BM25.load + ids + documents (decoded when shown)",
-        "analysis": "first query: loads the CRF segmentation model",
+        "freshness check": "stat of every corpus file + lexicon, hashed only if one changed (bm25s: none)",
+        "index load": "faq: memory maps, size + remembered CRC checks, JSON; bm25s: BM25.load + ids + documents "
+        "(both decode a document when shown)",
+        "analysis": "the first query: longest-match segmentation against the index's words",
         "scoring and ranking": "",
         "other": "faq: option parsing, Searcher, hits, JSON; bm25s: JSON",
     }

@@ -1,15 +1,16 @@
 """Analyse documents for indexing: term counts per channel, for every field and passage of every document.
 
 The result (`CorpusCounts`) is one sparse count matrix per channel whose rows are, document after
-document, its four fields (title, aliases, questions, body) and then its passages. Building the
-index from it is a few vectorised steps.
+document, its four fields (title, aliases, questions, body) and then its passages. It lives on disk
+(`<index dir>/../.cache/analysis-<settings>/`, one set of arrays per channel), so a build holds one
+channel's counts in memory at a time, and it is the analysis cache: keyed by a hash of each
+document's content and of the analyzer configuration and lexicon, so editing one document
+re-analyses that document only and unchanged rows are copied as arrays, without touching their strings.
 
-Segmentation is the costly step (underthesea, tens of milliseconds a document), so:
-- `CorpusCounts` is also the on-disk cache (`<index dir>/../.cache/`), keyed by a hash of each
-  document's content and of the analyzer configuration and lexicon: editing one document re-analyses
-  that document only, and unchanged rows are reused as arrays, without touching their strings;
+Segmentation is the costly step (underthesea, milliseconds a sentence), so besides the cache:
 - large batches are analysed by a pool of worker processes, one per core;
-- the analyzer remembers segmented sentences, which corpora repeat.
+- the analyzer remembers segmented sentences, which corpora repeat; one analyzer lives as long as
+  the process, so `faq index watch` re-segments only the sentences an edit changed.
 The cache is only a cache: an unreadable, corrupt or foreign one is ignored and rewritten.
 """
 

@@ -8,10 +8,11 @@ term-major, like an inverted index: row = term, columns = the documents of each 
 its cost grows with those postings, not with the corpus. Values are float32, positions int32.
 
 Sections are kept as passages in the word and folded channels only (to show which section matched);
-the character channel, the largest, holds the sample questions alone.
+the character channel, the largest, indexes titles, aliases and sample questions alone.
 
-Saved as plain files: JSON and `.npz` arrays loaded with `allow_pickle=False`, listed with their size, CRC-32 and sha256
-in `manifest.json`. Loading verifies everything and executes nothing from the files. Queries are
+Saved as plain files (JSON, JSON lines and an uncompressed `.npz`), listed with their size, CRC-32 and
+sha256 in `manifest.json`. Loading memory-maps them, verifies them (faq.storage remembers files that
+passed) and executes nothing from them: no pickle, records decoded only when read. Queries are
 vectorised with numpy (`vectorize`), with the formula scikit-learn used at build time (a test checks
 they agree), so the query path never imports scikit-learn.
 
