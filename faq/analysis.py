@@ -29,12 +29,11 @@ import numpy as np
 from scipy import sparse
 
 from faq.analyzer import Analyzer
-from faq.config import DOC_FIELDS, AnalyzerConfig, analyzer_to_dict
+from faq.config import DOC_FIELDS, AnalyzerConfig, analyzer_to_dict, field_channels
 from faq.corpus import Document
 from faq.lexicon import Lexicon
 
 CACHE_VERSION = 3
-BODY_FREE_CHANNELS = ("char",)  # see field_channels
 PARALLEL_MIN_DOCUMENTS = 64  # below this a worker pool costs more than it saves
 
 Counts = dict[str, int]
@@ -67,16 +66,6 @@ def units(doc: Document) -> list[tuple[str, str, str, str, str]]:
             analysed = f"{s.heading}\n{s.text}" if doc.kind != "faq" else s.text
             out.append(("body", "section", analysed, s.heading, s.text))
     return out
-
-
-def field_channels(channels: Sequence[str], field: str) -> tuple[str, ...]:
-    """The channels that index `field`: all of them, except character n-grams for the body.
-
-    Character n-grams exist for typos and glued words in short texts (titles, aliases, questions). On
-    bodies they made 61% of all postings at 10,000 FAQ entries, the bulk of the index's size, load time
-    and build memory, while the body is still reached through the word and folded channels.
-    """
-    return tuple(c for c in channels if not (field == "body" and c in BODY_FREE_CHANNELS))
 
 
 def analyse_document(doc: Document, analyzer: Analyzer) -> DocAnalysis:

@@ -61,7 +61,7 @@ from faq.storage import (
 )
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -97,6 +97,7 @@ class Index:
     doc_ids: list[str]
     passage_docs: np.ndarray  # the document of each passage
     question_passages: int  # how many passages (the first ones) are sample questions or Q&A questions
+    present: dict[str, np.ndarray]  # channel -> per document: bit f set when field f has terms, bit 4 questions
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -194,8 +195,10 @@ def build_index(
     idf: dict[str, np.ndarray] = {}
     postings: dict[str, Postings] = {}
     passage_postings: dict[str, Postings] = {}
+    present: dict[str, np.ndarray] = {}
     n = len(documents)
     k = len(DOC_FIELDS)
+    question_docs = np.array([p.doc for p in passages[: len(question_rows)]], dtype=np.int64)
     # Document d's whole text is the sum of its field rows f * n + d: one sparse product (idf is fitted on it).
     owner = sparse.csr_matrix(
         (
@@ -211,6 +214,9 @@ def build_index(
         wanted = question_rows + (section_rows if c in SECTION_CHANNELS else [])
         passage_rows = rows[np.array(wanted, dtype=np.int64)]
         del rows
+        present[c] = presence(
+            np.diff(fields.indptr) > 0, np.diff(passage_rows.indptr)[: len(question_rows)] > 0, question_docs, n
+        )
         whole = owner @ fields
         if whole.nnz == 0:
             raise CorpusError(f"the corpus yields no indexable words in channel `{c}` (is the text empty?)")
@@ -220,7 +226,10 @@ def build_index(
         idf[c] = np.asarray(transformer.idf_, dtype=np.float64)
         postings[c] = _term_major(transformer.transform(fields, copy=False))  # in place: no second copy
         del fields
-        passage_postings[c] = _term_major(transformer.transform(passage_rows, copy=False))
+        if passage_rows.shape[0]:
+            passage_postings[c] = _term_major(transformer.transform(passage_rows, copy=False))
+        else:  # e.g. a FAQ file of answers without questions: no sample questions in this channel
+            passage_postings[c] = Postings.empty(len(counts.vocab[c]))
         del passage_rows
     stage_seconds["matrices"] = round(time.perf_counter() - t0, 3)
 
@@ -253,7 +262,22 @@ def build_index(
         [d.id for d in documents],
         np.array([p.doc for p in passages], dtype=np.int64),
         len(question_rows),
+        {c: present[c] for c in channels},
     )
+
+
+QUESTIONS_BIT = len(DOC_FIELDS)  # in `presence`: the document has sample questions in the channel
+
+
+def presence(field_rows: np.ndarray, question_rows: np.ndarray, question_docs: np.ndarray, n: int) -> np.ndarray:
+    """Per document, which of its fields hold terms (bit f, from the field-major `field_rows` flags) and
+    whether any of its sample questions does (bit QUESTIONS_BIT): what faq.search.coverage reads."""
+    bits = np.zeros(n, dtype=np.uint8)
+    for f in range(len(DOC_FIELDS)):
+        bits |= field_rows[f * n : (f + 1) * n].astype(np.uint8) << f
+    asked = np.zeros(n, dtype=bool)
+    asked[question_docs[question_rows]] = True
+    return bits | (asked.astype(np.uint8) << QUESTIONS_BIT)
 
 
 def _versions() -> dict[str, str]:
@@ -291,6 +315,7 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
     arrays: dict[str, np.ndarray] = {"passages.doc": index.passage_docs.astype(np.int32)}
     for c in index.channels:
         arrays[f"idf.{c}"] = index.idf[c]
+        arrays[f"{c}.present"] = index.present[c]
         for name, m in ((f"{c}.postings", index.postings[c]), (f"{c}.passages", index.passage_postings[c])):
             arrays[f"{name}.data"] = m.data
             arrays[f"{name}.indices"] = m.indices
@@ -431,6 +456,7 @@ def _load_build(directory: Path) -> Index:
 
         postings = {c: mat(f"{c}.postings") for c in channels}
         passage_postings = {c: mat(f"{c}.passages") for c in channels}
+        present = {c: np.asarray(arrays[f"{c}.present"], dtype=np.uint8) for c in channels}
         passage_docs = np.asarray(arrays["passages.doc"], dtype=np.int64)
     except (AttributeError, KeyError, RecursionError, TypeError, ValueError) as exc:  # JSON of the wrong shape
         raise IndexError_(f"index {directory} is inconsistent ({exc}); {REBUILD_HINT}") from exc
@@ -449,6 +475,8 @@ def _load_build(directory: Path) -> Index:
         width = len(passages) if c in SECTION_CHANNELS else questions
         if postings[c].shape != (len(vocab[c]), len(DOC_FIELDS) * len(documents)):
             raise IndexError_(f"index {directory}: postings of channel {c} have the wrong shape; {REBUILD_HINT}")
+        if len(present[c]) != len(doc_ids):
+            raise IndexError_(f"index {directory}: field presence of channel {c} has the wrong length; {REBUILD_HINT}")
         if passage_postings[c].shape != (len(vocab[c]), width) or len(idf[c]) != len(vocab[c]):
             raise IndexError_(f"index {directory}: passages of channel {c} have the wrong shape; {REBUILD_HINT}")
     if checked_now:
@@ -469,4 +497,5 @@ def _load_build(directory: Path) -> Index:
         doc_ids,
         passage_docs,
         questions,
+        present,
     )

@@ -32,6 +32,11 @@ class Postings:
             (int(matrix.shape[0]), int(matrix.shape[1])),
         )
 
+    @classmethod
+    def empty(cls, rows: int) -> Postings:
+        """No columns at all (a channel without passages)."""
+        return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(rows + 1, np.int64), (rows, 0))
+
     def check(self) -> str | None:
         """What is inconsistent about the arrays (for loading untrusted files), or None."""
         rows, cols = self.shape

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from faq.config import SearchConfig
+from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, vectorize
 from faq.text import has_diacritics
@@ -84,6 +84,7 @@ class Searcher:
         self._group_docs, self._group_starts = np.unique(self._question_doc, return_index=True)
         self._ids = np.array(index.doc_ids)
         self._inverse_vocab: dict[str, list[str]] = {}
+        self._coverage = coverage(index.present, index.channels, self.field_weights)
 
     # -------------------------------------------------------------- scoring
 
@@ -150,6 +151,7 @@ class Searcher:
         if self._questions:
             best[self._group_docs] = np.maximum.reduceat(questions, self._group_starts)
         scores += self.field_weights["question_max"] * best
+        scores *= coverage_scale(self._coverage, qv.weights)
         display = np.zeros(len(self.index.passage_docs))
         for c in SECTION_CHANNELS:  # sections exist in these channels only, so they alone pick what matched
             if c in sims:
@@ -239,6 +241,7 @@ class Searcher:
         """Each (channel, field) contribution to document d's score, with the terms behind it."""
         out = []
         n = len(self.index.doc_ids)
+        scale = float(coverage_scale(self._coverage, qv.weights)[d])  # as in score_vector
         best_row = int(qrows[int(np.argmax(questions[qrows]))]) if len(qrows) else None
         for c in self.index.channels:
             idx, w = qv.terms[c]
@@ -254,7 +257,7 @@ class Searcher:
             for f, matrix, column, wf in sources:
                 if not wf:
                     continue
-                values = matrix.values_at(idx, column) * w * wc * wf
+                values = matrix.values_at(idx, column) * w * wc * wf * scale
                 nz = np.flatnonzero(values)
                 if not len(nz):
                     continue
@@ -269,6 +272,32 @@ class Searcher:
                 inv[i] = t
             self._inverse_vocab[channel] = inv
         return self._inverse_vocab[channel][term_id]
+
+
+def coverage(
+    present: dict[str, np.ndarray], channels: Sequence[str], field_weights: dict[str, float]
+) -> dict[str, tuple[np.ndarray, float]]:
+    """Per channel: the field weight each document can earn (the fields it has, faq.index.presence)
+    and what a complete document earns (every field the channel indexes, and sample questions)."""
+    keys = (*DOC_FIELDS, "question_max")
+    # what each of the 32 presence patterns earns, summed the same way for every pattern, so that a
+    # complete document earns exactly what `complete` does (its scale is exactly 1)
+    table = np.array([sum(field_weights[k] for b, k in enumerate(keys) if pattern >> b & 1) for pattern in range(32)])
+    out = {}
+    for c in channels:
+        complete = sum(1 << b for b, k in enumerate(keys) if k == "question_max" or c in field_channels(channels, k))
+        out[c] = (table[present[c]], float(table[complete]))
+    return out
+
+
+def coverage_scale(cov: dict[str, tuple[np.ndarray, float]], channel_weights: dict[str, float]) -> np.ndarray:
+    """Per document: (what a complete document can earn) / (what this one can), under a query's channel
+    weights. Scores become a weighted mean over the evidence a document has, so an entry without
+    aliases or sample questions (most FAQ tables) is not capped below a complete one, and one abstention
+    threshold holds across corpora. Exactly 1 for a document with every field."""
+    earn = sum(channel_weights[c] * cov[c][0] for c in cov)
+    full = sum(channel_weights[c] * cov[c][1] for c in cov)
+    return np.divide(full, earn, out=np.ones_like(earn), where=earn > 0)
 
 
 def effective_weights(weights: dict[str, float], words_comparable: bool) -> dict[str, float]:

@@ -23,7 +23,7 @@ from faq.config import SearchConfig
 from faq.evaluate import EvalQuery
 from faq.index import DOC_FIELDS, Index
 from faq.metrics import best_threshold
-from faq.search import Searcher, effective_weights
+from faq.search import Searcher, coverage, effective_weights
 
 SAMPLES = 600
 TOP = 15
@@ -51,6 +51,7 @@ class _Cache:
                 self.fields[qi, ci] = sims[c][0]
                 self.passages[qi, ci] = sims[c][1][:questions]
         self.group_docs, self.group_starts = searcher.question_groups
+        self.present = index.present
         self.in_scope = np.array([q.in_scope for q in queries])
         self.referred = np.array(referred)
         self.comparable = [searcher.words_comparable(q.query) for q in queries]
@@ -73,7 +74,11 @@ class _Cache:
         best = np.zeros_like(scores)
         if len(self.group_starts):
             best[:, self.group_docs] = np.maximum.reduceat(passage, self.group_starts, axis=1)
-        return scores + fw_all["question_max"] / total * best
+        cov = coverage(self.present, self.channels, {k: v / total for k, v in fw_all.items()})  # as Searcher
+        earn = cw @ np.stack([cov[c][0] for c in self.channels])
+        full = cw @ np.array([cov[c][1] for c in self.channels])
+        scale = np.divide(full[:, None], earn, out=np.ones_like(earn), where=earn > 0)
+        return (scores + fw_all["question_max"] / total * best) * scale
 
 
 def _objective(scores: np.ndarray, cache: _Cache, penalty: float) -> tuple[float, float, float, float]:

@@ -141,3 +141,82 @@ def test_work_budget_keeps_the_most_informative_terms(built) -> None:
         assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
     # the project's budget is never reached on a small corpus: identical to no budget at all
     assert np.array_equal(Searcher(index).score(query), Searcher(index, SearchConfig(max_postings=0)).score(query))
+
+
+# ---------------------------------------------------------------- documents missing some fields
+
+
+def _faq_index(tmp_path, rows: list[dict]):
+    import json
+
+    from faq.engine import Paths, build
+
+    path = tmp_path / "faq.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    project = Paths.default()
+    return build(path, tmp_path / "idx", project, save=False)[0]
+
+
+FAQ_ROWS = [
+    {"id": "tam-tru", "question": "Đăng ký tạm trú cần giấy tờ gì?", "answer": "Tờ khai CT01 và giấy tờ chỗ ở."},
+    {
+        "id": "ho-chieu",
+        "question": "Làm hộ chiếu ở đâu?",
+        "answer": "Nộp hồ sơ tại Công an tỉnh hoặc qua Cổng dịch vụ công.",
+        "aliases": ["passport"],
+    },
+    {"id": "chi-tra-loi", "question": "", "answer": "Mất căn cước thì đề nghị cấp lại qua VNeID hoặc tại Công an xã."},
+]
+
+
+def test_coverage_scale_is_one_for_complete_documents_and_a_mean_over_the_rest() -> None:
+    from faq.search import coverage, coverage_scale
+
+    weights = {"title": 0.1, "aliases": 0.2, "questions": 0.2, "body": 0.4, "question_max": 0.1}
+    everything = 0b11111
+    no_aliases, body_only = everything & ~0b10, 0b01000
+    present = {"word": np.array([everything, no_aliases, body_only, 0], dtype=np.uint8)}
+    scale = coverage_scale(coverage(present, ("word",), weights), {"word": 1.0})
+    assert scale[0] == 1.0 and scale[3] == 1.0  # nothing indexed: nothing to scale
+    assert scale[1] == pytest.approx(1.0 / 0.8) and scale[2] == pytest.approx(1.0 / 0.4)
+
+
+def test_an_entry_without_aliases_or_questions_is_not_capped(tmp_path) -> None:
+    """The answer-only entry matches its own words as well as a complete entry would: its score is a
+    mean over the fields it has, so it stays above the abstention threshold."""
+    index = _faq_index(tmp_path, FAQ_ROWS)
+    searcher = Searcher(index)
+    bits = index.present["word"]
+    assert bits[index.doc_ids.index("chi-tra-loi")] != bits[index.doc_ids.index("ho-chieu")]
+    result = searcher.search("mất căn cước đề nghị cấp lại qua VNeID", explain=True)
+    assert result.hits[0].id == "chi-tra-loi" and not result.abstained
+    raw = Searcher(index)
+    raw._coverage = {c: (np.ones_like(e), 1.0) for c, (e, _) in raw._coverage.items()}  # no scaling
+    capped = raw.search("mất căn cước đề nghị cấp lại qua VNeID").hits[0]
+    assert capped.id == "chi-tra-loi" and result.hits[0].score > 1.5 * capped.score
+    for hit in result.hits:  # explanations still add up, scaling included
+        assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
+
+
+def test_the_tuner_scores_as_the_searcher_does(built, tmp_path) -> None:
+    from faq.evaluate import EvalQuery
+    from faq.tuning import _Cache
+
+    config = SearchConfig(
+        channel_weights={"word": 0.5, "folded": 0.3, "char": 0.2},
+        field_weights={"title": 0.1, "aliases": 0.2, "questions": 0.2, "question_max": 0.1, "body": 0.4},
+    )
+    for index in (built[0], _faq_index(tmp_path, FAQ_ROWS)):
+        queries = [EvalQuery(q, (index.doc_ids[0],), "formal") for q in ("tạm trú", "mat can cuoc", "passport o dau")]
+        searcher = Searcher(index, config)
+        expected = np.array([searcher.score(q.query) for q in queries])
+        assert np.allclose(_Cache(index, queries).scores(config), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_a_faq_file_of_answers_alone_builds_and_answers(tmp_path) -> None:
+    """No entry has a question: the channels have no sample-question passages at all (once a crash)."""
+    rows = [{**r, "question": ""} for r in FAQ_ROWS]
+    index = _faq_index(tmp_path, rows)
+    assert index.question_passages == 0 and index.passage_postings["char"].shape[1] == 0
+    result = Searcher(index).search("làm hộ chiếu nộp hồ sơ ở đâu")
+    assert result.hits[0].id == "ho-chieu" and not result.abstained
