@@ -475,8 +475,8 @@ def _load_build(directory: Path) -> Index:
         width = len(passages) if c in SECTION_CHANNELS else questions
         if postings[c].shape != (len(vocab[c]), len(DOC_FIELDS) * len(documents)):
             raise IndexError_(f"index {directory}: postings of channel {c} have the wrong shape; {REBUILD_HINT}")
-        if len(present[c]) != len(doc_ids):
-            raise IndexError_(f"index {directory}: field presence of channel {c} has the wrong length; {REBUILD_HINT}")
+        if len(present[c]) != len(doc_ids) or (len(present[c]) and present[c].max() >> (QUESTIONS_BIT + 1)):
+            raise IndexError_(f"index {directory}: field presence of channel {c} is inconsistent; {REBUILD_HINT}")
         if passage_postings[c].shape != (len(vocab[c]), width) or len(idf[c]) != len(vocab[c]):
             raise IndexError_(f"index {directory}: passages of channel {c} have the wrong shape; {REBUILD_HINT}")
     if checked_now:

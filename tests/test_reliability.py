@@ -495,6 +495,28 @@ def test_a_record_of_the_wrong_shape_is_refused_when_read(built, tmp_path: Path)
     assert result.exit_code == 4 and result.stderr.startswith("error: index ") and result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("array", "value", "message"),
+    [
+        ("word.present", np.full(4, 255, dtype=np.uint8), "field presence of channel word is inconsistent"),
+        ("passages.doc", None, "passages are out of order"),
+        ("char.postings.indices", None, "a column is out of range"),
+    ],
+)
+def test_forged_arrays_with_valid_checksums_are_refused(built, tmp_path: Path, array, value, message) -> None:
+    """Checksums only prove a file is the one the manifest names; its content is still checked."""
+    target = tmp_path / "forged"
+    save_index(built[0], target)
+    with np.load(target / "arrays.npz", allow_pickle=False) as real:
+        arrays = {k: real[k] for k in real.files}
+    arrays[array] = value if value is not None else arrays[array][::-1] + 10_000
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    forge(target.resolve(), "arrays.npz", buf.getvalue())
+    with pytest.raises(IndexError_, match=message):
+        load_index(target)
+
+
 def test_a_pickled_array_in_the_index_is_refused_not_executed(built, served: Paths, tmp_path: Path) -> None:
     index: Index = built[0]
     target = tmp_path / "evil"
