@@ -23,7 +23,9 @@ from rich.table import Table
 from faq.corpus import CATEGORIES, check_corpus
 from faq.engine import Paths, build, open_index
 from faq.errors import CorpusError, FaqError, UsageError
+from faq.index import load_index
 from faq.search import Result, Searcher
+from faq.storage import live_build
 
 app = typer.Typer(
     help="Vietnamese FAQ search for police administrative procedures.",
@@ -245,8 +247,17 @@ def ask(
     if batch is not None:
         if query is not None:
             raise UsageError("give either a QUERY or --batch FILE, not both")
+        target = index or Paths.default().index
+        served = live_build(target)
         searcher = Searcher(open_index(index, notify=notify))
         for number, line in batch_lines(batch):
+            if live_build(target) != served:  # republished meanwhile (`faq index watch`, a build)
+                served = live_build(target)
+                try:
+                    searcher = Searcher(load_index(target))
+                    notify(f"notice: line {number}: the index was rebuilt; answering from the new one")
+                except FaqError as exc:
+                    notify(f"warning: line {number}: the new index cannot be read ({exc}); keeping the previous one")
             result = searcher.search(line, top_k=top_k, explain=explain)
             for note in result.notes:
                 notify(f"notice: line {number}: {note}")

@@ -228,7 +228,7 @@ def clean_stale_stages(target: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _live(target: Path) -> Path:
+def live_build(target: Path) -> Path:
     """The build directory `target` points at now (`target` itself when it is a plain directory)."""
     return target.resolve() if target.is_symlink() else target
 
@@ -240,13 +240,13 @@ def read_published(target: Path, read: Callable[[Path], T]) -> T:
     deleted under the reader); a failure on an unchanged index is a real one and is raised at once.
     """
     for _ in range(READ_ATTEMPTS - 1):
-        live = _live(target)
+        live = live_build(target)
         try:
             return read(live)
         except IndexError_:
-            if _live(target) == live:
+            if live_build(target) == live:
                 raise
-    return read(_live(target))
+    return read(live_build(target))
 
 
 @contextlib.contextmanager

@@ -165,3 +165,40 @@ def test_ask_batch_errors_are_usage_errors(project: Paths, tmp_path: Path) -> No
     assert both.exit_code == 2 and "not both" in both.stderr
     assert run("ask").exit_code == 2
     assert run("ask", "--batch", "-", input=b"").stdout == ""  # no lines, no answers
+
+
+def test_batch_answers_from_an_index_rebuilt_while_it_runs(project: Paths) -> None:
+    """A chat back-end keeps `ask --batch -` running; a rebuild (`faq index watch`) reaches it at once."""
+    import os
+    import subprocess
+    import sys
+
+    from faq.engine import build
+
+    build(project.corpus, project.index, project)
+    cli = Path(__file__).resolve().parent.parent / "cli.py"
+    env = {**os.environ, "FAQ_HOME": str(project.corpus.parent)}
+    proc = subprocess.Popen(
+        [sys.executable, str(cli), "ask", "--batch", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+    def ask(query: str) -> str:
+        assert proc.stdin and proc.stdout
+        proc.stdin.write(f"{query}\n".encode())
+        proc.stdin.flush()
+        return json.loads(proc.stdout.readline())["results"][0]["answer"]
+
+    try:
+        before = ask("hộ chiếu lệ phí bao nhiêu")
+        doc = project.corpus / "procedures" / "ho-chieu.md"
+        doc.write_text(doc.read_text("utf-8").replace("200.000 đồng.", "350.000 đồng."), "utf-8")
+        build(project.corpus, project.index, project)
+        after = ask("hộ chiếu lệ phí bao nhiêu")
+    finally:
+        _, err = proc.communicate(timeout=60)
+    assert "200.000" in before and "350.000" in after
+    assert "the index was rebuilt; answering from the new one" in err.decode()
