@@ -46,14 +46,16 @@ class Paths:
 
 
 def corpus_inputs(corpus: Path, paths: Paths) -> list[Path]:
-    """Every file whose content the index depends on."""
+    """Every file whose content the index depends on, as absolute paths: a build given a relative
+    `--corpus` and a later freshness check (which knows the manifest's absolute path) must agree."""
+    corpus = corpus.resolve()
     files = [corpus] if corpus.is_file() else procedure_files(corpus)
-    files += [paths.lexicon / name for name in LEXICON_FILES]
-    return files + [paths.tuning]
+    files += [paths.lexicon.resolve() / name for name in LEXICON_FILES]
+    return files + [paths.tuning.resolve()]
 
 
 def corpus_fingerprint(corpus: Path, paths: Paths) -> str:
-    return fingerprint(corpus_inputs(corpus, paths), root=paths.corpus.parent)
+    return fingerprint(corpus_inputs(corpus, paths), root=paths.corpus.resolve().parent)
 
 
 def input_stats(corpus: Path, paths: Paths) -> dict[str, list[int]]:

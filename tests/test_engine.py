@@ -118,3 +118,11 @@ def test_watch_takes_over_an_index_built_from_another_corpus(project: Paths, tmp
     watch(faq, project.index, project, events.append, rounds=1)
     assert len(events) == 1 and events[0].startswith("built from another corpus")
     assert load_index(project.index).doc_ids == ["q1"]
+
+
+def test_an_index_built_from_a_relative_corpus_path_is_fresh(project: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`faq index build --corpus our-faq.csv` (relative, as the README shows) must not look stale to
+    the next `ask`, which knows the corpus by its absolute path: once it was rebuilt on every question."""
+    monkeypatch.chdir(project.corpus.parent)
+    build(Path("corpus"), project.index, project)
+    assert staleness(project.index, project) is None
