@@ -57,9 +57,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from children import EDIT_SENTENCE, edit_one_document  # noqa: E402  (standard library only at import)
+from children import EDIT_SENTENCE, TOKENS_PHASE, edit_one_document  # noqa: E402  (standard library only at import)
 
-TOKENS_PHASE = "tokens from faq's analysis"  # bench/children.py build_bm25s
 CHILD = ROOT / "bench" / "children.py"
 PY = sys.executable
 SIZES = {"real": 0, "1k": 1_000, "10k": 10_000, "100k": 100_000}

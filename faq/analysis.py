@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -126,7 +126,6 @@ def iter_analyses(
 ) -> Iterator[DocAnalysis]:
     """Analyses of `documents`, in order, as they are ready; a process pool for large batches."""
     total = total if total is not None else len(documents)
-    done = already
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(documents) >= PARALLEL_MIN_DOCUMENTS:
         import multiprocessing
@@ -135,15 +134,17 @@ def iter_analyses(
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         with context.Pool(workers, _init_worker, (config, lexicon)) as pool:
             chunk = max(1, min(64, len(documents) // (workers * 8)))
-            for analysis in pool.imap(_analyse_in_worker, documents, chunk):
-                done += 1
-                if progress:
-                    progress(done, total)
-                yield analysis
+            yield from _reported(pool.imap(_analyse_in_worker, documents, chunk), already, total, progress)
         return
     analyzer = _analyzer_for(config, lexicon)
-    for doc in documents:
-        analysis = analyse_document(doc, analyzer)
+    yield from _reported((analyse_document(d, analyzer) for d in documents), already, total, progress)
+
+
+def _reported(
+    analyses: Iterable[DocAnalysis], done: int, total: int, progress: Callable[[int, int], None] | None
+) -> Iterator[DocAnalysis]:
+    """The analyses, calling `progress(done, total)` after each."""
+    for analysis in analyses:
         done += 1
         if progress:
             progress(done, total)
@@ -328,10 +329,9 @@ def count_documents(
     for stale in cache_dir.glob("analysis-*"):
         if stale.name != name:  # caches of other analyzer settings or lexicons, or of the older layout
             shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
-    counts = open_counts(cache_dir / name, channels)
-    if counts is None:
-        raise OSError(f"the analysis just written to {cache_dir / name} cannot be read back")
-    return counts, reused
+    # what was just written, described from memory: reading meta.json back (every passage's text) is
+    # seconds of JSON at 100,000 entries; the arrays themselves are read per channel by `matrix`
+    return CorpusCounts(cache_dir / name, keys, starts, passages, meta["vocab"], entries), reused
 
 
 def _write_channel(

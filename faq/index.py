@@ -384,11 +384,11 @@ def read_manifest(directory: Path) -> dict:
 
 def _verified(
     directory: Path, files: dict, names: Sequence[str]
-) -> tuple[dict[str, bytes | mmap.mmap], dict[str, list[int]]]:
+) -> tuple[dict[str, bytes | mmap.mmap], set[str], dict[str, list[int]] | None]:
     """Every named file, size- and CRC-checked, except files checked before and untouched since
     (faq.storage.VERIFIED): at 100,000 entries the CRC is most of a cold start's load time.
-    Also returns the stat keys of the files checked now: `_load_build` records them once every other
-    check passed too, so a file that is skipped later has passed them all."""
+    Also returns the names checked now, and the record to write then (None when none was):
+    `_load_build` writes it once every other check passed too, so a file skipped later passed them all."""
     known = read_verified(directory)
     manifest_key = stat_key(os.stat(directory / "manifest.json"))
     if known.get("manifest.json") != manifest_key:  # checked against another manifest: check again
@@ -405,7 +405,7 @@ def _verified(
             raise IndexError_(f"index file {path} is corrupt ({exc}); {REBUILD_HINT}") from exc
         if stat is not None:
             checked[name] = stat
-    return out, ({**checked, "manifest.json": manifest_key} if checked else {})
+    return out, set(checked), ({**known, **checked, "manifest.json": manifest_key} if checked else None)
 
 
 def load_index(directory: Path) -> Index:
@@ -422,7 +422,7 @@ def _load_build(directory: Path) -> Index:
         raise IndexError_(f"index manifest in {directory} lists no or incomplete files; {REBUILD_HINT}")
     if not all(isinstance(files[n], dict) for n in needed):
         raise IndexError_(f"index manifest in {directory} lists files of the wrong shape; {REBUILD_HINT}")
-    raw, checked_now = _verified(directory, files, needed)
+    raw, checked_now, stamp = _verified(directory, files, needed)
     try:
         analyzer_config = analyzer_from_dict(manifest["analyzer"])
         search_config = SearchConfig.from_dict(manifest["search"])
@@ -479,10 +479,8 @@ def _load_build(directory: Path) -> Index:
             raise IndexError_(f"index {directory}: field presence of channel {c} is inconsistent; {REBUILD_HINT}")
         if passage_postings[c].shape != (len(vocab[c]), width) or len(idf[c]) != len(vocab[c]):
             raise IndexError_(f"index {directory}: passages of channel {c} have the wrong shape; {REBUILD_HINT}")
-    if checked_now:
-        known = read_verified(directory)
-        same_manifest = known.get("manifest.json") == checked_now["manifest.json"]
-        record_verified(directory, (known if same_manifest else {}) | checked_now)
+    if stamp:
+        record_verified(directory, stamp)
     return Index(
         analyzer_config,
         lexicon,

@@ -241,7 +241,8 @@ class Searcher:
         """Each (channel, field) contribution to document d's score, with the terms behind it."""
         out = []
         n = len(self.index.doc_ids)
-        scale = float(coverage_scale(self._coverage, qv.weights)[d])  # as in score_vector
+        one = {c: (earn[d : d + 1], full) for c, (earn, full) in self._coverage.items()}
+        scale = float(coverage_scale(one, qv.weights)[0])  # as score_vector scaled d, for d alone
         best_row = int(qrows[int(np.argmax(questions[qrows]))]) if len(qrows) else None
         for c in self.index.channels:
             idx, w = qv.terms[c]

@@ -23,7 +23,7 @@ from faq.config import SearchConfig
 from faq.evaluate import EvalQuery
 from faq.index import DOC_FIELDS, Index
 from faq.metrics import best_threshold
-from faq.search import Searcher, coverage, effective_weights
+from faq.search import Searcher, coverage, coverage_scale, effective_weights
 
 SAMPLES = 600
 TOP = 15
@@ -75,9 +75,8 @@ class _Cache:
         if len(self.group_starts):
             best[:, self.group_docs] = np.maximum.reduceat(passage, self.group_starts, axis=1)
         cov = coverage(self.present, self.channels, {k: v / total for k, v in fw_all.items()})  # as Searcher
-        earn = cw @ np.stack([cov[c][0] for c in self.channels])
-        full = cw @ np.array([cov[c][1] for c in self.channels])
-        scale = np.divide(full[:, None], earn, out=np.ones_like(earn), where=earn > 0)
+        per_kind = {a: coverage_scale(cov, effective_weights(base, a)) for a in set(self.comparable)}
+        scale = np.stack([per_kind[a] for a in self.comparable]) if self.comparable else 1.0
         return (scores + fw_all["question_max"] / total * best) * scale
 
 
