@@ -18,7 +18,7 @@ from faq.corpus import FAQ_SUFFIXES, fingerprint, load_corpus, procedure_files
 from faq.errors import CorpusError, FaqError, IndexError_, UsageError
 from faq.index import Index, build_index, load_index, read_manifest, save_index
 from faq.lexicon import LEXICON_FILES, load_lexicon
-from faq.storage import stat_key
+from faq.storage import settled, stat_key
 
 
 def project_root() -> Path:
@@ -98,6 +98,7 @@ def build(
         "path": str(corpus.resolve()),
         "type": "file" if corpus.is_file() else "directory",
         "stats": input_stats(corpus, paths),
+        "stats_taken_at": time.time_ns(),
         "fingerprint": corpus_fingerprint(corpus, paths),
     }
     documents = load_corpus(corpus)
@@ -123,7 +124,10 @@ def staleness(index_dir: Path, paths: Paths) -> str | None:
     except IndexError_ as exc:
         return "missing" if not (index_dir / "manifest.json").exists() else f"unusable ({exc})"
     source = Path(manifest.get("corpus", {}).get("path", ""))
-    if not source.exists() or manifest["corpus"].get("stats") == input_stats(source, paths):
+    recorded = manifest["corpus"].get("stats")
+    if not source.exists():
+        return None
+    if recorded == input_stats(source, paths) and _trusted(recorded, manifest["corpus"].get("stats_taken_at")):
         return None
     if manifest["corpus"].get("fingerprint") != corpus_fingerprint(source, paths):
         return "stale (the corpus changed since it was built)"
@@ -219,6 +223,11 @@ def watch(
                 on_event(f"{reason}: rebuilt {out} ({report.documents} documents) in {seconds:.2f} s")
         if rounds is None or done < rounds:
             sleep(interval)
+
+
+def _trusted(stats: dict, taken_at: object) -> bool:
+    """Whether recorded input stats prove the inputs unchanged (faq.storage.settled): else hash them."""
+    return isinstance(taken_at, int) and settled(stats, taken_at) == stats
 
 
 def _watch_reason(corpus: Path, out: Path, paths: Paths) -> str | None:

@@ -149,11 +149,25 @@ def stat_key(st: os.stat_result) -> list[int]:
     return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
+RACY_NS = 1_000_000_000  # file timestamps move in clock ticks: a stat taken this close to a change is no proof
+
+
+def settled(keys: dict[str, list[int]], taken_at: int) -> dict[str, list[int]]:
+    """The stat keys, taken at `taken_at` (ns), that can vouch for their file's content: its last change
+    was over RACY_NS earlier. A file changed again within the same clock tick, at the same size, keeps
+    every field of its key; such a "racily clean" key (git's term) is not trusted, the file is read."""
+    return {k: v for k, v in keys.items() if len(v) == 4 and max(v[2], v[3]) < taken_at - RACY_NS}
+
+
 def read_verified(directory: Path) -> dict[str, list[int]]:
+    """The files of `directory` whose checks are remembered and still trustworthy (see `settled`)."""
     try:
         data = json.loads((directory / VERIFIED).read_text(encoding="utf-8"))
-        return {k: v for k, v in data.items() if isinstance(v, list)} if isinstance(data, dict) else {}
-    except (OSError, ValueError):
+        files, taken_at = data["files"], data["taken_at"]
+        if not isinstance(files, dict) or not isinstance(taken_at, int):
+            return {}
+        return settled({k: v for k, v in files.items() if isinstance(v, list)}, taken_at)
+    except (OSError, ValueError, KeyError, TypeError):
         return {}
 
 
@@ -161,7 +175,7 @@ def record_verified(directory: Path, stats: dict[str, list[int]]) -> None:
     """Remember files just checked (best effort: a read-only index is simply checked on every load)."""
     tmp = directory / f".{VERIFIED}.{os.getpid()}.tmp"
     try:
-        tmp.write_text(json.dumps(stats), encoding="utf-8")
+        tmp.write_text(json.dumps({"taken_at": time.time_ns(), "files": stats}), encoding="utf-8")
         os.replace(tmp, directory / VERIFIED)
     except OSError:
         tmp.unlink(missing_ok=True)

@@ -141,18 +141,30 @@ def test_zero_copy_npz_reader_matches_numpy(tmp_path: Path) -> None:
 
 
 def test_checksums_are_read_again_only_for_files_touched_since(built, tmp_path: Path, monkeypatch) -> None:
-    """The build records which files it checked (faq.storage.VERIFIED); loads skip their CRC until a file
-    changes in any way, even one written back with its old size and mtime."""
+    """Loads remember which files they checked (faq.storage.VERIFIED) and skip their CRC until a file
+    changes in any way, even one written back with its old size and mtime. A record taken within
+    RACY_NS of a file's last change proves nothing (the same clock tick can hold another change), so
+    such files are checked again."""
+    import time
     import zlib
 
     import faq.storage
 
+    monkeypatch.setattr(faq.storage, "RACY_NS", 20_000_000)  # 20 ms, so the test need not wait a second
+    settle = 0.05
     directory = copy_index(built, tmp_path)
     computed: list[int] = []
     crc32 = zlib.crc32
     monkeypatch.setattr(faq.storage.zlib, "crc32", lambda data, *a: computed.append(len(data)) or crc32(data, *a))
     load_index(directory)
-    assert computed == []  # all checked when written
+    assert len(computed) == 6  # the build's record is as recent as its files: racily clean, so checked
+    time.sleep(settle)
+    computed.clear()
+    load_index(directory)
+    assert len(computed) == 6  # the previous load came too soon after the writes to vouch for them
+    computed.clear()
+    load_index(directory)
+    assert computed == []  # checked well after their last change: trusted
     path = directory / "arrays.npz"
     before = path.stat()
     data = bytearray(path.read_bytes())
@@ -163,9 +175,19 @@ def test_checksums_are_read_again_only_for_files_touched_since(built, tmp_path: 
         load_index(directory)
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
+    time.sleep(settle)
     computed.clear()
     load_index(directory)
     assert computed == [len(data)]  # the repaired file is checked once more, the others are not
     computed.clear()
     load_index(directory)
     assert computed == []
+
+
+def test_a_stat_taken_in_the_same_tick_as_a_change_proves_nothing() -> None:
+    from faq.storage import RACY_NS, settled
+
+    changed = 5 * RACY_NS
+    taken_at = changed + 2 * RACY_NS
+    keys = {"old": [1, 10, changed, changed], "racy": [2, 10, changed, taken_at - RACY_NS // 2], "gone": []}
+    assert settled(keys, taken_at) == {"old": keys["old"]}
