@@ -18,7 +18,7 @@ from faq.corpus import FAQ_SUFFIXES, fingerprint, load_corpus, procedure_files
 from faq.errors import CorpusError, FaqError, IndexError_, UsageError
 from faq.index import Index, build_index, load_index, read_manifest, save_index
 from faq.lexicon import LEXICON_FILES, load_lexicon
-from faq.storage import settled, stat_key
+from faq.storage import INPUTS_VERIFIED, read_verified, record_verified, settled, stat_key
 
 
 def project_root() -> Path:
@@ -124,13 +124,19 @@ def staleness(index_dir: Path, paths: Paths) -> str | None:
     except IndexError_ as exc:
         return "missing" if not (index_dir / "manifest.json").exists() else f"unusable ({exc})"
     source = Path(manifest.get("corpus", {}).get("path", ""))
-    recorded = manifest["corpus"].get("stats")
     if not source.exists():
         return None
-    if recorded == input_stats(source, paths) and _trusted(recorded, manifest["corpus"].get("stats_taken_at")):
+    current = input_stats(source, paths)
+    recorded = manifest["corpus"].get("stats")
+    if recorded == current and _trusted(recorded, manifest["corpus"].get("stats_taken_at")):
+        return None
+    if read_verified(index_dir, INPUTS_VERIFIED) == current:  # hashed and found equal by an earlier check
         return None
     if manifest["corpus"].get("fingerprint") != corpus_fingerprint(source, paths):
         return "stale (the corpus changed since it was built)"
+    # Equal after hashing: remember these stats, so once settled the next checks need not hash again
+    # (inputs edited just before their build stay racily clean in the manifest for good).
+    record_verified(index_dir, current, INPUTS_VERIFIED)
     return None
 
 

@@ -141,6 +141,7 @@ def file_digest(path: Path) -> dict[str, int | str]:
 
 
 VERIFIED = "verified.json"  # beside the manifest: files whose checksum was checked, by their stat
+INPUTS_VERIFIED = "inputs-verified.json"  # corpus inputs last found to match the index's fingerprint
 
 
 def stat_key(st: os.stat_result) -> list[int]:
@@ -155,14 +156,15 @@ RACY_NS = 1_000_000_000  # file timestamps move in clock ticks: a stat taken thi
 def settled(keys: dict[str, list[int]], taken_at: int) -> dict[str, list[int]]:
     """The stat keys, taken at `taken_at` (ns), that can vouch for their file's content: its last change
     was over RACY_NS earlier. A file changed again within the same clock tick, at the same size, keeps
-    every field of its key; such a "racily clean" key (git's term) is not trusted, the file is read."""
-    return {k: v for k, v in keys.items() if len(v) == 4 and max(v[2], v[3]) < taken_at - RACY_NS}
+    every field of its key; such a "racily clean" key (git's term) is not trusted, the file is read.
+    A missing file (`[]`) is settled: creating it would give it a key."""
+    return {k: v for k, v in keys.items() if v == [] or (len(v) == 4 and max(v[2], v[3]) < taken_at - RACY_NS)}
 
 
-def read_verified(directory: Path) -> dict[str, list[int]]:
-    """The files of `directory` whose checks are remembered and still trustworthy (see `settled`)."""
+def read_verified(directory: Path, name: str = VERIFIED) -> dict[str, list[int]]:
+    """The files whose checks `directory` remembers in `name` and that are still trustworthy (`settled`)."""
     try:
-        data = json.loads((directory / VERIFIED).read_text(encoding="utf-8"))
+        data = json.loads((directory / name).read_text(encoding="utf-8"))
         files, taken_at = data["files"], data["taken_at"]
         if not isinstance(files, dict) or not isinstance(taken_at, int):
             return {}
@@ -171,12 +173,12 @@ def read_verified(directory: Path) -> dict[str, list[int]]:
         return {}
 
 
-def record_verified(directory: Path, stats: dict[str, list[int]]) -> None:
+def record_verified(directory: Path, stats: dict[str, list[int]], name: str = VERIFIED) -> None:
     """Remember files just checked (best effort: a read-only index is simply checked on every load)."""
-    tmp = directory / f".{VERIFIED}.{os.getpid()}.tmp"
+    tmp = directory / f".{name}.{os.getpid()}.tmp"
     try:
         tmp.write_text(json.dumps({"taken_at": time.time_ns(), "files": stats}), encoding="utf-8")
-        os.replace(tmp, directory / VERIFIED)
+        os.replace(tmp, directory / name)
     except OSError:
         tmp.unlink(missing_ok=True)
 

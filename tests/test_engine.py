@@ -137,3 +137,27 @@ def test_an_edit_right_after_a_build_is_seen_even_at_the_same_size(project: Path
     doc.write_text(text.replace("200.000 đồng.", "900.000 đồng."), "utf-8")  # same length
     assert len(doc.read_bytes()) == len(text.encode())
     assert staleness(project.index, project) is not None
+
+
+def test_inputs_found_unchanged_by_hashing_are_not_hashed_again(
+    project: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corpus edited just before its build is racily clean in the manifest; once a check has hashed it
+    and found it unchanged, later checks trust its stats (faq.storage.INPUTS_VERIFIED)."""
+    import time
+
+    import faq.engine
+    import faq.storage
+
+    monkeypatch.setattr(faq.storage, "RACY_NS", 300_000_000)  # 0.3 s, so the test need not wait a second
+    doc = project.corpus / "procedures" / "ho-chieu.md"
+    doc.write_text(doc.read_text("utf-8"), "utf-8")  # edited just before the build
+    build(project.corpus, project.index, project)
+    hashed: list[int] = []
+    real = faq.engine.corpus_fingerprint
+    monkeypatch.setattr(faq.engine, "corpus_fingerprint", lambda *a: hashed.append(1) or real(*a))
+    time.sleep(0.35)
+    assert staleness(project.index, project) is None and len(hashed) == 1
+    assert staleness(project.index, project) is None and len(hashed) == 1  # remembered, settled
+    doc.write_text(doc.read_text("utf-8").replace("200.000 đồng.", "900.000 đồng."), "utf-8")
+    assert staleness(project.index, project) is not None and len(hashed) == 2

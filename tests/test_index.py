@@ -190,4 +190,4 @@ def test_a_stat_taken_in_the_same_tick_as_a_change_proves_nothing() -> None:
     changed = 5 * RACY_NS
     taken_at = changed + 2 * RACY_NS
     keys = {"old": [1, 10, changed, changed], "racy": [2, 10, changed, taken_at - RACY_NS // 2], "gone": []}
-    assert settled(keys, taken_at) == {"old": keys["old"]}
+    assert settled(keys, taken_at) == {"old": keys["old"], "gone": []}
