@@ -40,14 +40,20 @@ lint: install ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-eval: install ## Evaluate on the test set; fails below the floor in corpus/eval/floor.json
+GENERAL := corpus/eval/general
+
+eval: install ## Evaluate on the test set and the general FAQ set; fails below their floor.json
 	$(PY) cli.py eval --gate
+	$(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
+	$(PY) cli.py eval --gate --index indexes/general --dataset $(GENERAL)/queries.jsonl --floor $(GENERAL)/floor.json
 
 tune: install ## Choose weights and the abstention threshold on the dev set (writes corpus/tuning.json)
 	$(PY) cli.py eval --tune
 
-report: install ## Regenerate corpus/eval/REPORT.md (full pipeline, baselines and ablations)
+report: install ## Regenerate corpus/eval/REPORT.md and $(GENERAL)/REPORT.md (full pipeline, baselines, ablations)
 	$(PY) cli.py eval --report corpus/eval/REPORT.md --ablations
+	$(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
+	$(PY) cli.py eval --index indexes/general --dataset $(GENERAL)/queries.jsonl --report $(GENERAL)/REPORT.md
 
 bench: install ## Benchmark latency, cold start, build time/size/memory beside bm25s (SIZES=real,1k,10k,100k)
 	$(PY) bench/run.py $(if $(SIZES),--sizes $(SIZES))
@@ -56,4 +62,4 @@ fuzz: install ## Fuzz the analyzer and corpus parsers, ~2 min (FUZZ_SECONDS=n up
 	$(PY) tests/fuzz.py $(if $(FUZZ_SECONDS),--seconds $(FUZZ_SECONDS)) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 clean: ## Remove built indexes and caches (keeps .venv)
-	rm -rf indexes/default indexes/.default.* indexes/.cache .pytest_cache
+	rm -rf indexes/default indexes/.default.* indexes/general indexes/.general.* indexes/.cache .pytest_cache

@@ -142,7 +142,7 @@ def render_card(result: Result) -> None:
     subtitle = f"{doc.id} · điểm {best.score:.3f}"
     from rich.markdown import Markdown  # lazily: ~30 ms of start-up that `ask --json` does not need
 
-    out.print(Panel(Markdown("\n\n".join(parts)), title=f"[bold]{doc.title}[/bold]", subtitle=subtitle))
+    out.print(Panel(Markdown("\n\n".join(parts)), title=f"[bold]{doc.label}[/bold]", subtitle=subtitle))
 
 
 def render_others(hits, title: str) -> None:
@@ -363,7 +363,7 @@ def show(
         emit_json(
             {
                 "id": doc.id,
-                "title": doc.title,
+                "title": doc.label,
                 "category": doc.category,
                 "kind": doc.kind,
                 "agency": doc.agency,
@@ -386,7 +386,7 @@ def show(
         lines.append(f"*Thông tin kiểm tra lần cuối: {doc.updated}*")
     from rich.markdown import Markdown
 
-    out.print(Panel(Markdown("\n\n".join(lines)), title=f"[bold]{doc.title}[/bold]", subtitle=doc.id))
+    out.print(Panel(Markdown("\n\n".join(lines)), title=f"[bold]{doc.label}[/bold]", subtitle=doc.id))
 
 
 @app.command("list")
@@ -402,13 +402,13 @@ def list_(
     if category is not None and not docs and category not in CATEGORIES:
         raise UsageError(f"unknown category {category!r}; use one of: {', '.join(CATEGORIES)}")
     if json_out:
-        emit_json([{"id": d.id, "title": d.title, "category": d.category} for d in docs])
+        emit_json([{"id": d.id, "title": d.label, "category": d.category} for d in docs])
         return
     table = Table(title=f"{len(docs)} procedures", title_justify="left")
     for col in ("id", "title", "category"):
         table.add_column(col)
     for d in docs:
-        table.add_row(d.id, d.title, d.category)
+        table.add_row(d.id, d.label, d.category)
     out.print(table)
 
 
@@ -541,8 +541,9 @@ def eval_(
     searcher = Searcher(idx)
     full = ev.run_system("full pipeline", ev.searcher_system(searcher), queries, searcher.config.threshold)
     results = [ev.evaluate(full, categories)]
+    dev = None
     if ablations or report:
-        dev = ev.load_eval_set(dev_path, known)
+        dev = _dev_set(ev, dev_path, known, explicit=tune_on is not None)
         results += _other_systems(ev, idx, queries, dev, categories, full)
     overlap = ev.overlap_with_corpus(queries, idx.documents)
     if report:
@@ -553,7 +554,7 @@ def eval_(
             raise UsageError(f"cannot write the report to {report} ({exc.strerror})") from None
         svg.write_text(risk_coverage_svg({r["name"]: r["risk_coverage"] for r in results}), "utf-8")
         name = _display(data_path) + (" (every query stripped of its diacritics)" if strip else "")
-        text = markdown_report(results, name, _display(dev_path), overlap, svg.name)
+        text = markdown_report(results, name, _display(dev_path) if dev else "", overlap, svg.name)
         report.write_text(text, "utf-8")
         notify(f"wrote {report} and {svg}")
     comparison = None
@@ -601,9 +602,27 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _dev_set(ev, path: Path, known: set[str], explicit: bool):
+    """The dev set that tunes the other systems' thresholds. The project's own one names the project's
+    documents: for an index of another corpus (a unit's FAQ file) it does not apply, and is skipped
+    with a note instead of failing on every line; a dev set passed explicitly must fit."""
+    if explicit:
+        return ev.load_eval_set(path, known)
+    dev = ev.load_eval_set(path) if path.exists() else []
+    if not dev or any(e not in known for q in dev for e in q.expected):
+        why = "names documents this index does not hold" if dev else "does not exist"
+        notify(
+            f"{_display(path)} {why}: the other systems get no abstention threshold "
+            "(pass --tune-on DEV.jsonl to give them one)"
+        )
+        return None
+    return dev
+
+
 def _other_systems(ev, idx, queries, dev, categories, full_run) -> list[dict]:
-    """Baselines and ablations, each with its abstention threshold tuned on dev, run on the same queries,
-    with the paired randomisation p-value of its acc@1 difference against the full pipeline."""
+    """Baselines and ablations, each with its abstention threshold tuned on dev (none without one), run on
+    the same queries, with the paired randomisation p-value of its acc@1 difference against the full
+    pipeline."""
     from faq.metrics import paired_randomization
 
     def acc(run) -> list[float]:
@@ -620,7 +639,7 @@ def _other_systems(ev, idx, queries, dev, categories, full_run) -> list[dict]:
             systems.append((name, ev.searcher_system(Searcher(ablated, config))))
     results = []
     for name, rank in systems:
-        threshold = ev.tune_threshold(ev.run_system(name, rank, dev, 0.0))
+        threshold = ev.tune_threshold(ev.run_system(name, rank, dev, 0.0)) if dev else 0.0
         run = ev.run_system(name, rank, queries, threshold)
         result = ev.evaluate(run, categories)
         result["p_vs_full"] = paired_randomization(acc(run), acc(full_run))

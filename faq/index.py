@@ -218,8 +218,11 @@ def build_index(
             np.diff(fields.indptr) > 0, np.diff(passage_rows.indptr)[: len(question_rows)] > 0, question_docs, n
         )
         whole = owner @ fields
-        if whole.nnz == 0:
-            raise CorpusError(f"the corpus yields no indexable words in channel `{c}` (is the text empty?)")
+        if whole.nnz == 0:  # e.g. character n-grams of answers without titles or questions: nothing to match
+            vocab[c], idf[c] = {}, np.zeros(0)
+            postings[c], passage_postings[c] = Postings.empty(0, k * n), Postings.empty(0, len(wanted))
+            del fields, passage_rows, whole
+            continue
         transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(whole)
         del whole
         vocab[c] = {t: i for i, t in enumerate(counts.vocab[c])}
@@ -231,6 +234,8 @@ def build_index(
         else:  # e.g. a FAQ file of answers without questions: no sample questions in this channel
             passage_postings[c] = Postings.empty(len(counts.vocab[c]))
         del passage_rows
+    if not any(vocab.values()):
+        raise CorpusError("the corpus yields no indexable words (is the text empty?)")
     stage_seconds["matrices"] = round(time.perf_counter() - t0, 3)
 
     manifest = {

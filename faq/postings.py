@@ -33,9 +33,9 @@ class Postings:
         )
 
     @classmethod
-    def empty(cls, rows: int) -> Postings:
-        """No columns at all (a channel without passages)."""
-        return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(rows + 1, np.int64), (rows, 0))
+    def empty(cls, rows: int, columns: int = 0) -> Postings:
+        """No postings at all: a channel without passages (no columns), or without terms (no rows)."""
+        return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(rows + 1, np.int64), (rows, columns))
 
     def check(self) -> str | None:
         """What is inconsistent about the arrays (for loading untrusted files), or None."""

@@ -134,8 +134,14 @@ def markdown_report(
     sections = [
         "# Evaluation report",
         f"Dataset `{dataset}`: {mt['queries']} queries, {mt['n']} in scope, {mt['out_of_scope']} out of scope. "
-        f"Abstention thresholds were chosen on `{tuned_on}` for every system (best abstention F1 with at most 3% "
-        "false abstention), then applied here. All rows come from the same run on the same data. "
+        + (
+            f"Abstention thresholds were chosen on `{tuned_on}` for every system (best abstention F1 with at most 3% "
+            "false abstention), then applied here. "
+            if tuned_on
+            else "No dev set was given for this index (`--tune-on`): the full pipeline abstains by its tuned "
+            "threshold, the other systems never do, so compare them by the ranking columns. "
+        )
+        + "All rows come from the same run on the same data. "
         "Regenerate with `make report`.",
         notes,
         "## All systems",

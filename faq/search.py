@@ -221,7 +221,7 @@ class Searcher:
         self, d: int, score: float, questions: np.ndarray, display: np.ndarray, qv: QueryVectors, explain: bool
     ) -> Hit:
         doc = self.index.documents[d]
-        matched, kind, answer = doc.title, "title", _summary(doc)
+        matched, kind, answer = doc.label, "title", _summary(doc)
         qrows = self._question_rows(d)
         rows = np.concatenate([qrows, self._section_rows(d)])
         best = None
@@ -235,7 +235,7 @@ class Searcher:
             if p.kind in ("qa", "section") and p.answer:
                 answer = p.answer
         contributions = self._explain(d, qrows, questions, qv) if explain else ()
-        return Hit(doc.id, doc.title, score, matched, kind, answer, doc, contributions)
+        return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions)
 
     def _explain(self, d: int, qrows: np.ndarray, questions: np.ndarray, qv: QueryVectors) -> tuple[Contribution, ...]:
         """Each (channel, field) contribution to document d's score, with the terms behind it."""

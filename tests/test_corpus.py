@@ -109,7 +109,7 @@ def test_csv_with_bom_quoted_newlines_and_aliases(tmp_path: Path) -> None:
     docs, problems = parse_faq_file(path)
     assert problems == []
     assert docs[0].questions == ("Hỏi\nhai dòng?",) and docs[0].aliases == ("a", "b")
-    assert docs[1].questions == () and docs[1].title == "Chỉ có trả lời"
+    assert docs[1].questions == () and docs[1].title == "" and docs[1].label == "Chỉ có trả lời"
 
 
 def test_csv_missing_columns(tmp_path: Path) -> None:

@@ -184,3 +184,32 @@ def test_report_writes_markdown_and_svg(project: Paths, tmp_path: Path) -> None:
     ):
         assert f"| {row}" in text
     assert out.with_suffix(".svg").read_text("utf-8").startswith("<svg")
+
+
+def test_baselines_run_on_a_faq_index_the_project_dev_set_does_not_fit(project: Paths, tmp_path: Path) -> None:
+    """A unit evaluating its own FAQ table gets every row; the project's dev set (other ids) is skipped
+    with a note, not reported as hundreds of bad lines. A dev set passed on purpose must fit."""
+    rows = [
+        {"id": "xe", "answer": "Mất xe máy thì báo ngay công an xã nơi xảy ra vụ việc."},
+        {"id": "phat", "answer": "Nộp phạt vi phạm giao thông trực tuyến trên Cổng dịch vụ công."},
+        {"id": "ho-chieu", "answer": "Làm hộ chiếu phổ thông tại phòng quản lý xuất nhập cảnh."},
+    ]
+    table = tmp_path / "faq.jsonl"
+    table.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    queries = tmp_path / "queries.jsonl"
+    asked = [("mat xe may bao o dau", "xe"), ("nộp phạt giao thông online", "phat"), ("lam ho chieu", "ho-chieu")]
+    lines = [json.dumps({"query": q, "expected": [e], "type": "formal"}) for q, e in asked]
+    queries.write_text("\n".join(lines), "utf-8")
+    (project.corpus / "eval").mkdir(exist_ok=True)
+    (project.corpus / "eval" / "dev.jsonl").write_text((DATA / "eval.jsonl").read_text("utf-8"), "utf-8")
+    index = tmp_path / "idx"
+    assert run("index", "build", "--corpus", str(table), "--out", str(index)).exit_code == 0
+    result = run("eval", "--index", str(index), "--dataset", str(queries), "--ablations", "--json")
+    assert result.exit_code == 0, result.output
+    assert "names documents this index does not hold" in result.stderr
+    systems = json.loads(result.stdout)["systems"]
+    assert {"full pipeline", "bm25s (same tokens)", "plain TF-IDF (raw syllables)"} <= set(systems)
+    assert systems["full pipeline"]["accuracy_at_1"] == 1.0
+    dev = ("--tune-on", str(DATA / "eval.jsonl"))
+    refused = run("eval", "--index", str(index), "--dataset", str(queries), "--ablations", *dev)
+    assert refused.exit_code == 3 and "not in the index" in refused.output
