@@ -25,6 +25,32 @@ def test_query_vectors_equal_scikit_learn() -> None:
         assert np.allclose(got, expected, atol=1e-12)
 
 
+@pytest.mark.parametrize("document_idf", [False, True])
+def test_document_vectors_are_log_tf_and_idf_goes_to_the_query(document_idf: bool) -> None:
+    """`lnc.ltc` by default: a document's field vector is its L2-normalised 1 + log(tf), so a term's idf
+    counts once (from the query); `document_idf` puts it on both sides, as scikit-learn's transform does."""
+    from faq.config import AnalyzerConfig, SearchConfig
+    from faq.corpus import Document, Section
+    from faq.index import DOC_FIELDS, build_index
+    from faq.lexicon import Lexicon
+
+    texts = ["căn cước căn cước tạm trú", "tạm trú hộ chiếu", "hộ chiếu visa visa visa"]
+    docs = [Document(id=str(i), title="", sections=(Section("Trả lời", t),)) for i, t in enumerate(texts)]
+    config = AnalyzerConfig(segment=False, folded=False, char=False, word_ngrams=(1, 1), document_idf=document_idf)
+    index = build_index(docs, config, Lexicon(), SearchConfig())
+    vocab, n, body = index.vocab["word"], len(docs), DOC_FIELDS.index("body")
+    counts = [text.split() for text in texts]
+    vec = TfidfVectorizer(analyzer=lambda x: x, sublinear_tf=True, use_idf=document_idf, lowercase=False).fit(counts)
+    idf = TfidfVectorizer(analyzer=lambda x: x, sublinear_tf=True, lowercase=False).fit(counts)
+    for term, column in idf.vocabulary_.items():  # fitted and kept for queries either way
+        assert index.idf["word"][vocab[term]] == pytest.approx(idf.idf_[column])
+    for d, tokens in enumerate(counts):
+        expected = vec.transform([tokens]).toarray().ravel()
+        for term, column in vec.vocabulary_.items():
+            got = index.postings["word"].values_at(np.array([vocab[term]]), body * n + d)[0]
+            assert got == pytest.approx(expected[column], abs=1e-6)
+
+
 def test_save_load_round_trip_gives_identical_scores(built, tmp_path: Path) -> None:
     index, _ = built
     save_index(index, tmp_path / "copy")
