@@ -1,6 +1,6 @@
 """The offline evaluation harness: labelled queries in, measured answer quality out.
 
-- load_eval_set: JSONL `{"query", "expected": [ids], "type"}`; `expected: []` means out of scope.
+- load_eval_set: JSONL `{"query", "expected": [ids], "type"}`; `expected: []` means out of scope, `type` is optional.
 - Systems are functions `query -> (ranked ids, confidence)`: the full pipeline, baselines (bm25s over
   the same analysed tokens, plain TF-IDF over raw syllables) and ablations (the pipeline minus one
   component), all run on the same queries.
@@ -31,6 +31,7 @@ from faq.text import chunks, fold, normalize, syllables
 RankFn = Callable[[str], tuple[list[str], float]]
 QUERY_TYPES = ("formal", "colloquial", "no_diacritics", "typo", "abbreviation", "long")
 OUT_OF_SCOPE = "out_of_scope"
+UNTYPED = "untyped"  # the type of a query whose line names none: labelling types is optional
 MAX_OVERLAP = 0.05
 
 
@@ -81,9 +82,9 @@ def load_eval_set(path: Path, known_ids: set[str] | None = None) -> list[EvalQue
         if unknown:
             problems.append(f"{where}: unknown id(s) {', '.join(unknown)} (not in the index)")
             continue
-        kind = row.get("type", "")
+        kind = row.get("type", UNTYPED)
         if not isinstance(kind, str) or not kind:
-            problems.append(f"{where}: `type` must be a non-empty string")
+            problems.append(f"{where}: `type`, when given, must be a non-empty string")
             continue
         out.append(EvalQuery(row["query"], tuple(expected), kind, row.get("hard")))
     if problems:

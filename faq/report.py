@@ -47,7 +47,8 @@ def _p(p: float | None) -> str:
 
 
 def by_type_table(reports: Sequence[dict]) -> str:
-    types = [t for t in QUERY_TYPES if any(t in r["by_type"] for r in reports)]
+    present = {t for r in reports for t in r["by_type"]}  # a user's own types too, after the known ones
+    types = [t for t in QUERY_TYPES if t in present] + sorted(present - set(QUERY_TYPES))
     lines = ["| system | " + " | ".join(types) + " |", "|---" * (len(types) + 1) + "|"]
     for r in reports:
         cells = [f"{r['by_type'][t]['accuracy_at_1']:.3f}" if t in r["by_type"] else "–" for t in types]

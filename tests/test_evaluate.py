@@ -41,6 +41,20 @@ def test_load_eval_set_reports_every_bad_line(tmp_path: Path) -> None:
     assert [p.split(":")[1] for p in info.value.problems] == ["2", "3", "4", "5"]
 
 
+def test_a_new_users_eval_set_may_leave_types_out_or_use_its_own(tmp_path: Path) -> None:
+    """Types are labels for the by-type table, not a schema: a line without one is `untyped`, and a type
+    of the user's own gets its column after the known ones."""
+    from faq.report import by_type_table
+
+    path = tmp_path / "mine.jsonl"
+    path.write_text('{"query": "a", "expected": ["x"]}\n{"query": "b", "expected": ["x"], "type": "slang"}\n', "utf-8")
+    queries = load_eval_set(path, known_ids={"x"})
+    assert [q.type for q in queries] == ["untyped", "slang"]
+    report = evaluate(Run("x", tuple(queries), (("x",), ("y", "x")), (0.9, 0.9), 0.5), bootstrap=False)
+    header, _, row = by_type_table([report]).splitlines()
+    assert header == "| system | slang | untyped |" and row == "| x | 0.000 | 1.000 |"
+
+
 def make_run(rows, threshold=0.5) -> Run:
     queries = tuple(EvalQuery(q, tuple(e), t) for q, e, t, _, _ in rows)
     return Run("x", queries, tuple(tuple(r) for _, _, _, r, _ in rows), tuple(c for *_, c in rows), threshold)
