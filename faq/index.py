@@ -2,15 +2,17 @@
 
 One TF-IDF space per analyzer channel: idf fitted by scikit-learn (TfidfTransformer, sublinear tf,
 smoothed idf) on whole documents. Each field (title, aliases, questions, body) and each passage (sample
-question, Q&A question, section) is stored as an L2-normalised log-tf vector, and the query as an
-L2-normalised log-tf x idf vector (SMART `lnc.ltc`): idf counts once per term, not squared as when
-both sides carry it. Measured against idf on both sides (`AnalyzerConfig.document_idf`), after tuning
-each: police dev acc@1 0.957 against 0.966, but an answers-only build of the police corpus 0.871
-against 0.850, the general FAQ set (corpus/eval/general) 0.647 against 0.630 and that set with
-questions 0.877 against 0.857: less fitted to one corpus's shape. They are stored
-term-major, like an inverted index: row = term, columns = the documents of each field side by side
-(`postings`), and the passages (`passage_postings`), so a query touches only its own terms' rows and
-its cost grows with those postings, not with the corpus. Values are float32, positions int32.
+question, Q&A question, section) is an L2-normalised log-tf vector, the query an L2-normalised
+log-tf x idf vector (SMART `lnc.ltc`): a term's idf counts once, not squared as when both sides carry
+it. Against idf on both sides (`AnalyzerConfig.document_idf`), each tuned on dev: police dev acc@1
+0.957 against 0.966, but the general FAQ set (corpus/eval/general) 0.647 against 0.630, that set with
+a question column 0.877 against 0.857, and the police corpus loaded as answers alone 0.871 against
+0.850: less fitted to one corpus's shape.
+
+The vectors are stored term-major, like an inverted index: row = term, columns = the documents of each
+field side by side (`postings`), and the passages (`passage_postings`), so a query touches only its own
+terms' rows and its cost grows with those postings, not with the corpus. Values are float32, positions
+int32.
 
 Sections are kept as passages in the word and folded channels only (to show which section matched);
 the character channel, the largest, indexes titles, aliases and sample questions alone.
