@@ -339,27 +339,27 @@ def test_nfd_vietnamese_answers_exactly_like_nfc(served: Paths) -> None:
         assert a["results"] == b["results"] and a["abstained"] == b["abstained"]
 
 
-def _fastest(*args: str, input: bytes | None = None) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(3):
-        started = time.perf_counter()
-        result = run("ask", "--json", *args, input=input)
-        best = min(best, time.perf_counter() - started)
-    return best, result
+def test_a_one_megabyte_query_is_cut_with_a_notice_and_answered(served: Paths, monkeypatch) -> None:
+    """Cut before analysis, so a megabyte costs what its first characters cost. Checked by what reaches
+    the analyzer, not by timing it (a timed assert flakes on a shared machine)."""
+    from faq.analyzer import Analyzer
 
+    analysed: list[int] = []
+    prepare = Analyzer.prepare
 
-def test_a_one_megabyte_query_is_cut_with_a_notice_and_answered_fast(served: Paths) -> None:
+    def spy(self, text: str, query: bool = False):
+        analysed.append(len(text))
+        return prepare(self, text, query)
+
+    monkeypatch.setattr(Analyzer, "prepare", spy)
     long_query = ("đăng ký tạm trú cần giấy tờ gì " * 40_000)[: 1 << 20]
-    short_time, short = _fastest("đăng ký tạm trú cần giấy tờ gì")
-    long_time, long = _fastest(long_query)
-    stdin_time, piped = _fastest("-", input=long_query.encode())
-    for result in (long, piped):
+    short = run("ask", "--json", "đăng ký tạm trú cần giấy tờ gì")
+    assert "notice" not in short.stderr
+    for result in (run("ask", "--json", long_query), run("ask", "--json", "-", input=long_query.encode())):
         assert result.exit_code == 0
         assert result.stderr == f"notice: query cut to its first {MAX_QUERY_CHARS} characters\n"
         assert json.loads(result.stdout)["results"][0]["id"] == "tam-tru"
-    assert "notice" not in short.stderr
-    # Analysing the whole megabyte would take seconds, several hundred times the short query.
-    assert long_time < 50 * short_time + 0.5 and stdin_time < 50 * short_time + 0.5
+    assert analysed and max(analysed) <= MAX_QUERY_CHARS
 
 
 # ------------------------------------------------------------------ maintainer input (index build)
