@@ -343,27 +343,34 @@ def _faq_record(row: dict, path: str, line: int, problems: list[Problem]) -> Doc
         problems.append(Problem(path, line, "`question` must be text"))
     if not doc_id or not answer:
         return None
-    aliases = row.get("aliases") or []
-    if isinstance(aliases, str):
-        aliases = [a for a in aliases.split("|")]
-    elif not isinstance(aliases, list):
-        problems.append(Problem(path, line, "`aliases` must be a list of texts (`|`-separated in CSV)"))
-        aliases = []
+
+    def texts(key: str) -> tuple[str, ...]:
+        value = row.get(key) or []
+        if isinstance(value, str):
+            value = value.split("|")
+        elif not isinstance(value, list):
+            problems.append(Problem(path, line, f"`{key}` must be a list of texts (`|`-separated in CSV)"))
+            value = []
+        return tuple(v.strip() for v in value if isinstance(v, str) and v.strip())
+
+    # `questions`: more ways citizens ask it (a chatbot's example utterances); each one is matched on its own
+    questions = tuple(dict.fromkeys(((question,) if question else ()) + texts("questions")))
     title = text("title")  # none given: shown by its question or answer (Document.label), indexed as neither
     return Document(
         id=doc_id,
         title=title,
         category=text("category"),
         kind="faq",
-        aliases=tuple(a.strip() for a in aliases if isinstance(a, str) and a.strip()),
-        questions=(question,) if question else (),
+        aliases=texts("aliases"),
+        questions=questions,
         sections=(Section("Trả lời", answer, line),),
         path=path,
     )
 
 
 def parse_faq_file(path: Path) -> tuple[list[Document], list[Problem]]:
-    """Read a `.jsonl` or `.csv` FAQ table: columns id, question, answer (+ title, category, aliases)."""
+    """Read a `.jsonl` or `.csv` FAQ table: columns id, question, answer (+ title, category, aliases,
+    questions)."""
     p = str(path)
     problems: list[Problem] = []
     raw = _read_text(path, problems)

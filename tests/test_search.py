@@ -169,6 +169,28 @@ FAQ_ROWS = [
 ]
 
 
+def test_more_ways_to_ask_in_a_faq_row_are_matched_each_on_its_own(tmp_path) -> None:
+    """A chatbot's intent table has several example questions per answer: a citizen who asks like the
+    second one finds the row, which the answer's words alone would not bring first."""
+    query = "mới chuyển nhà sang phường khác thì báo ai"
+    plain = [dict(r) for r in FAQ_ROWS]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert Searcher(_faq_index(tmp_path / "a", plain)).search(query).abstained  # nothing in the row says it
+    richer = [dict(r) for r in FAQ_ROWS]
+    richer[0]["questions"] = ["Chuyển nhà sang phường khác phải báo cho ai?"]
+    index = _faq_index(tmp_path / "b", richer)
+    assert index.documents[index.doc_ids.index("tam-tru")].questions == (
+        "Đăng ký tạm trú cần giấy tờ gì?",
+        "Chuyển nhà sang phường khác phải báo cho ai?",
+    )
+    result = Searcher(index).search(query)
+    hit = result.hits[0]
+    assert (
+        not result.abstained and hit.id == "tam-tru" and hit.matched == "Chuyển nhà sang phường khác phải báo cho ai?"
+    )
+
+
 def test_coverage_scale_is_one_for_complete_documents_and_a_mean_over_the_rest() -> None:
     from faq.search import coverage, coverage_scale
 
