@@ -1,8 +1,9 @@
 """Search: analyse the query, score every document per channel and field, fuse, rank, abstain, explain.
 
 score(d) = sum over channels c and fields f of  w_c * w_f * cos(q_c, d_{c,f})
-(q_c weighted log-tf x idf, d_{c,f} log-tf: see faq.index), where the field `question_max` is the best single sample question / Q&A question of d (FAQ-style
-question-to-question match) and the weights are normalised to sum to 1, so scores lie in [0, 1].
+(q_c weighted log-tf x idf, d_{c,f} log-tf: see faq.index), where the field `question_max` is the best
+single sample question / Q&A question of d (FAQ-style question-to-question match) and the weights are
+normalised to sum to 1, so scores lie in [0, 1].
 Because the score is a plain sum, `explain` can report each (channel, field, term) contribution and
 they add up to the score exactly.
 """

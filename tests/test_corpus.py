@@ -104,7 +104,10 @@ def test_load_corpus_raises_listing_every_blocking_problem(tmp_path: Path) -> No
 
 def test_csv_with_bom_quoted_newlines_and_aliases(tmp_path: Path) -> None:
     path = tmp_path / "faq.csv"
-    rows = 'id,question,answer,aliases,questions\nq1,"Hỏi\nhai dòng?","Trả lời, có dấu phẩy",a|b,Hỏi khác?| \nq2,,Chỉ có trả lời,,\n'
+    rows = (
+        'id,question,answer,aliases,questions\nq1,"Hỏi\nhai dòng?","Trả lời, có dấu phẩy",a|b,Hỏi khác?| \n'
+        "q2,,Chỉ có trả lời,,\n"
+    )
     path.write_bytes(("\ufeff" + rows).encode())
     docs, problems = parse_faq_file(path)
     assert problems == []
