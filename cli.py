@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -295,6 +296,24 @@ def ask(
 # ------------------------------------------------------------------ index build
 
 
+LexiconOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--lexicon",
+        help="Lexicon directory for this index (default corpus/lexicon): a unit's own FAQ table may want "
+        "its own abbreviations and other-agency list. Kept for every rebuild.",
+    ),
+]
+
+
+def _with_lexicon(paths: Paths, lexicon: Path | None) -> Paths:
+    if lexicon is None:
+        return paths
+    if not lexicon.is_dir():
+        raise UsageError(f"lexicon {lexicon} is not a directory (copy corpus/lexicon and edit it)")
+    return replace(paths, lexicon=lexicon)
+
+
 @index_app.command("build")
 @handle_errors
 def index_build(
@@ -302,9 +321,10 @@ def index_build(
         Path | None, typer.Option("--corpus", help="Corpus directory, or a .jsonl/.csv FAQ file.")
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the index.")] = None,
+    lexicon: LexiconOpt = None,
 ) -> None:
     """Build the index from the corpus (atomically replacing the previous one)."""
-    paths = Paths.default()
+    paths = _with_lexicon(Paths.default(), lexicon)
     corpus = corpus or paths.corpus
     target = out_dir or paths.index
     with Progress(console=err, transient=True) as progress:
@@ -328,6 +348,7 @@ def index_watch(
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the index.")] = None,
     interval: Annotated[float, typer.Option("--interval", min=0.1, help="Seconds between checks.")] = 1.0,
+    lexicon: LexiconOpt = None,
 ) -> None:
     """Keep the index in step with the corpus: rebuild on every saved edit until Ctrl-C.
 
@@ -336,7 +357,7 @@ def index_watch(
     """
     from faq.engine import watch
 
-    paths = Paths.default()
+    paths = _with_lexicon(Paths.default(), lexicon)
     corpus = corpus or paths.corpus
     if not corpus.exists():
         raise UsageError(f"corpus {corpus} does not exist")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq.config import AnalyzerConfig, SearchConfig, load_tuning
@@ -97,6 +97,7 @@ def build(
     info = {  # taken before reading: an edit made during the build leaves the index stale, not wrong
         "path": str(corpus.resolve()),
         "type": "file" if corpus.is_file() else "directory",
+        "lexicon": str(paths.lexicon.resolve()),
         "stats": input_stats(corpus, paths),
         "stats_taken_at": time.time_ns(),
         "fingerprint": corpus_fingerprint(corpus, paths),
@@ -126,6 +127,7 @@ def staleness(index_dir: Path, paths: Paths) -> str | None:
     source = Path(manifest.get("corpus", {}).get("path", ""))
     if not source.exists():
         return None
+    paths = recorded_paths(manifest, paths)
     current = input_stats(source, paths)
     recorded = manifest["corpus"].get("stats")
     if recorded == current and _trusted(recorded, manifest["corpus"].get("stats_taken_at")):
@@ -162,7 +164,11 @@ def open_index(
         return load_index(index_dir)  # raises the precise one-line error
     started = time.perf_counter()
     try:
-        index, _ = build(source, index_dir, paths)
+        manifest = read_manifest(index_dir)
+    except IndexError_:
+        manifest = {}
+    try:
+        index, _ = build(source, index_dir, recorded_paths(manifest, paths))
     except CorpusError as exc:
         # Keep serving citizens from the last good index while the maintainer fixes the corpus.
         try:
@@ -178,6 +184,13 @@ def open_index(
     if notify:
         notify(f"index {index_dir} was {reason}; rebuilt from {source} in {time.perf_counter() - started:.1f} s")
     return index
+
+
+def recorded_paths(manifest: dict, paths: Paths) -> Paths:
+    """`paths` with the lexicon an index was built with (`faq index build --lexicon`), while it exists:
+    a unit's own FAQ table keeps its own lexicon through every rebuild and freshness check."""
+    lexicon = Path(manifest.get("corpus", {}).get("lexicon") or paths.lexicon)
+    return replace(paths, lexicon=lexicon) if lexicon.is_dir() else paths
 
 
 def _source_of(index_dir: Path, paths: Paths) -> Path | None:
@@ -242,9 +255,11 @@ def _watch_reason(corpus: Path, out: Path, paths: Paths) -> str | None:
         return "missing"
     reason = staleness(out, paths)
     if reason is None:
-        source = read_manifest(out).get("corpus", {}).get("path")
-        if source != str(corpus.resolve()):
-            return f"built from another corpus ({source})"
+        recorded = read_manifest(out).get("corpus", {})
+        if recorded.get("path") != str(corpus.resolve()):
+            return f"built from another corpus ({recorded.get('path')})"
+        if recorded.get("lexicon", str(paths.lexicon.resolve())) != str(paths.lexicon.resolve()):
+            return f"built with another lexicon ({recorded.get('lexicon')})"
     return reason
 
 

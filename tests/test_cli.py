@@ -125,6 +125,11 @@ def test_a_faq_file_of_answers_alone_is_indexed_without_a_made_up_title(project:
     assert long_title.endswith("…") and len(long_title) <= 81 and rows[1]["answer"].startswith(long_title[:-1])
 
 
+def test_a_lexicon_that_is_not_a_directory_is_a_usage_error(project: Paths, tmp_path: Path) -> None:
+    result = run("index", "build", "--lexicon", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2 and "is not a directory" in result.stderr
+
+
 def test_index_build_refuses_a_broken_corpus_and_keeps_the_old_index(project: Paths) -> None:
     assert run("index", "build").exit_code == 0
     (project.corpus / "procedures" / "x.md").write_text("+++\nid = 'x'\n", "utf-8")

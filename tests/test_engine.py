@@ -46,6 +46,30 @@ def test_adding_a_lexicon_entry_changes_the_ranking(project: Paths) -> None:
     assert after.hits[0].id == "ho-chieu"
 
 
+def test_a_faq_table_keeps_its_own_lexicon_through_staleness_and_rebuilds(project: Paths, tmp_path: Path) -> None:
+    """`index build --lexicon DIR`: a unit whose table answers marriage questions drops `kết hôn` from its
+    other-agency list. The index records that lexicon; editing it makes the index stale, and the
+    rebuild that follows uses it again, not the project's."""
+    from dataclasses import replace
+
+    table = tmp_path / "faq.jsonl"
+    table.write_text('{"id": "ket-hon", "answer": "Đăng ký kết hôn tại UBND xã nơi cư trú."}\n', "utf-8")
+    own = tmp_path / "lexicon"
+    own.mkdir()
+    (own / "other_agencies.tsv").write_text("sổ đỏ\tVăn phòng đăng ký đất đai\n", "utf-8")
+    query = "đăng ký kết hôn ở đâu"
+    build(table, tmp_path / "project-lexicon", project)
+    assert Searcher(load_index(tmp_path / "project-lexicon")).search(query).referrals  # the project's list
+    out = tmp_path / "own-lexicon"
+    build(table, out, replace(project, lexicon=own))
+    assert not Searcher(load_index(out)).search(query).referrals and staleness(out, project) is None
+    (own / "other_agencies.tsv").write_text("kết hôn\tUBND xã\n", "utf-8")
+    assert staleness(out, project) is not None  # judged by its own lexicon, though `project` names another
+    messages: list[str] = []
+    rebuilt = open_index(out, project, notify=messages.append)
+    assert messages and rebuilt.lexicon.other_agencies == ((("kết", "hôn"), "UBND xã"),)
+
+
 def test_corrupt_default_index_is_rebuilt_when_the_corpus_is_at_hand(project: Paths) -> None:
     open_index()
     (project.index / "arrays.npz").write_bytes(b"garbage")
