@@ -22,7 +22,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from faq.corpus import CATEGORIES, check_corpus
-from faq.engine import Paths, build, open_index
+from faq.engine import Paths, build, open_index, recorded_paths
 from faq.errors import CorpusError, FaqError, UsageError
 from faq.index import load_index
 from faq.search import Result, Searcher
@@ -306,12 +306,27 @@ LexiconOpt = Annotated[
 ]
 
 
-def _with_lexicon(paths: Paths, lexicon: Path | None) -> Paths:
-    if lexicon is None:
-        return paths
-    if not lexicon.is_dir():
-        raise UsageError(f"lexicon {lexicon} is not a directory (copy corpus/lexicon and edit it)")
-    return replace(paths, lexicon=lexicon)
+TuningOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--tuning",
+        help="Tuning file for this index (default corpus/tuning.json), e.g. a copy `eval --tune` then "
+        "tunes on the table's own dev queries. Kept for every rebuild.",
+    ),
+]
+
+
+def _with_inputs(paths: Paths, lexicon: Path | None, tuning: Path | None) -> Paths:
+    """The project's paths with this index's own lexicon and tuning file, when given."""
+    if lexicon is not None:
+        if not lexicon.is_dir():
+            raise UsageError(f"lexicon {lexicon} is not a directory (copy corpus/lexicon and edit it)")
+        paths = replace(paths, lexicon=lexicon)
+    if tuning is not None:
+        if not tuning.is_file():
+            raise UsageError(f"tuning file {tuning} does not exist (copy corpus/tuning.json to start from)")
+        paths = replace(paths, tuning=tuning)
+    return paths
 
 
 @index_app.command("build")
@@ -322,9 +337,10 @@ def index_build(
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the index.")] = None,
     lexicon: LexiconOpt = None,
+    tuning: TuningOpt = None,
 ) -> None:
     """Build the index from the corpus (atomically replacing the previous one)."""
-    paths = _with_lexicon(Paths.default(), lexicon)
+    paths = _with_inputs(Paths.default(), lexicon, tuning)
     corpus = corpus or paths.corpus
     target = out_dir or paths.index
     with Progress(console=err, transient=True) as progress:
@@ -349,6 +365,7 @@ def index_watch(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the index.")] = None,
     interval: Annotated[float, typer.Option("--interval", min=0.1, help="Seconds between checks.")] = 1.0,
     lexicon: LexiconOpt = None,
+    tuning: TuningOpt = None,
 ) -> None:
     """Keep the index in step with the corpus: rebuild on every saved edit until Ctrl-C.
 
@@ -357,7 +374,7 @@ def index_watch(
     """
     from faq.engine import watch
 
-    paths = _with_lexicon(Paths.default(), lexicon)
+    paths = _with_inputs(Paths.default(), lexicon, tuning)
     corpus = corpus or paths.corpus
     if not corpus.exists():
         raise UsageError(f"corpus {corpus} does not exist")
@@ -548,10 +565,16 @@ def eval_(
     if tune:
         from faq.tuning import tune_search
 
+        target = recorded_paths(idx.manifest, paths).tuning
+        if target.resolve() == paths.tuning.resolve() and (index or paths.index).resolve() != paths.index.resolve():
+            raise UsageError(
+                f"{index} uses the project's tuning ({_display(paths.tuning)}): tuning it on other queries would "
+                "change the project's answers. Build it with its own copy first: `faq index build --tuning FILE`"
+            )
         dev = ev.load_eval_set(dev_path, known)
         config, summary = tune_search(idx, dev)
-        paths.tuning.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
-        out.print(f"tuned on {dev_path}: {summary}; wrote {paths.tuning}", soft_wrap=True)
+        target.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        out.print(f"tuned on {dev_path}: {summary}; wrote {target}", soft_wrap=True)
         return
     data_path = dataset or eval_dir / "test.jsonl"
     queries = ev.load_eval_set(data_path, known)

@@ -98,6 +98,7 @@ def build(
         "path": str(corpus.resolve()),
         "type": "file" if corpus.is_file() else "directory",
         "lexicon": str(paths.lexicon.resolve()),
+        "tuning": str(paths.tuning.resolve()),
         "stats": input_stats(corpus, paths),
         "stats_taken_at": time.time_ns(),
         "fingerprint": corpus_fingerprint(corpus, paths),
@@ -187,10 +188,17 @@ def open_index(
 
 
 def recorded_paths(manifest: dict, paths: Paths) -> Paths:
-    """`paths` with the lexicon an index was built with (`faq index build --lexicon`), while it exists:
-    a unit's own FAQ table keeps its own lexicon through every rebuild and freshness check."""
-    lexicon = Path(manifest.get("corpus", {}).get("lexicon") or paths.lexicon)
-    return replace(paths, lexicon=lexicon) if lexicon.is_dir() else paths
+    """`paths` with the lexicon and tuning file an index was built with (`faq index build --lexicon
+    --tuning`), while they exist: a unit's own FAQ table keeps its own through every freshness check
+    and rebuild."""
+    recorded = manifest.get("corpus", {})
+    lexicon = Path(recorded.get("lexicon") or paths.lexicon)
+    tuning = Path(recorded.get("tuning") or paths.tuning)
+    return replace(
+        paths,
+        lexicon=lexicon if lexicon.is_dir() else paths.lexicon,
+        tuning=tuning if tuning.is_file() else paths.tuning,
+    )
 
 
 def _source_of(index_dir: Path, paths: Paths) -> Path | None:
@@ -258,8 +266,9 @@ def _watch_reason(corpus: Path, out: Path, paths: Paths) -> str | None:
         recorded = read_manifest(out).get("corpus", {})
         if recorded.get("path") != str(corpus.resolve()):
             return f"built from another corpus ({recorded.get('path')})"
-        if recorded.get("lexicon", str(paths.lexicon.resolve())) != str(paths.lexicon.resolve()):
-            return f"built with another lexicon ({recorded.get('lexicon')})"
+        for name, path in (("lexicon", paths.lexicon), ("tuning", paths.tuning)):
+            if recorded.get(name, str(path.resolve())) != str(path.resolve()):
+                return f"built with another {name} ({recorded.get(name)})"
     return reason
 
 

@@ -227,3 +227,33 @@ def test_baselines_run_on_a_faq_index_the_project_dev_set_does_not_fit(project: 
     dev = ("--tune-on", str(DATA / "eval.jsonl"))
     refused = run("eval", "--index", str(index), "--dataset", str(queries), "--ablations", *dev)
     assert refused.exit_code == 3 and "not in the index" in refused.output
+
+
+def test_tuning_a_units_own_index_never_touches_the_project_tuning(project: Paths, tmp_path: Path) -> None:
+    """`eval --tune` on a unit's FAQ index writes the tuning file that index was built with; an index
+    built on the project's tuning is refused, since tuning it on other queries would change the
+    project's answers."""
+    rows = [
+        {"id": "xe", "answer": "Mất xe máy thì báo ngay công an xã nơi xảy ra vụ việc."},
+        {"id": "phat", "answer": "Nộp phạt vi phạm giao thông trực tuyến trên Cổng dịch vụ công."},
+    ]
+    table = tmp_path / "faq.jsonl"
+    table.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    dev = tmp_path / "dev.jsonl"
+    asked = [("mat xe may", ["xe"]), ("nộp phạt online", ["phat"]), ("thủ tục ly hôn", [])]
+    dev.write_text("\n".join(json.dumps({"query": q, "expected": e}, ensure_ascii=False) for q, e in asked), "utf-8")
+    project.tuning.write_bytes((Path(__file__).parent.parent / "corpus" / "tuning.json").read_bytes())
+    project_tuning = project.tuning.read_bytes()
+    shared = tmp_path / "shared"
+    assert run("index", "build", "--corpus", str(table), "--out", str(shared)).exit_code == 0
+    refused = run("eval", "--tune", "--index", str(shared), "--tune-on", str(dev))
+    assert refused.exit_code == 2 and "--tuning FILE" in refused.stderr
+    own = tmp_path / "unit-tuning.json"
+    own.write_bytes(project_tuning)
+    index = tmp_path / "unit"
+    assert run("index", "build", "--corpus", str(table), "--out", str(index), "--tuning", str(own)).exit_code == 0
+    tuned = run("eval", "--tune", "--index", str(index), "--tune-on", str(dev))
+    assert tuned.exit_code == 0, tuned.output
+    assert project.tuning.read_bytes() == project_tuning and own.read_bytes() != project_tuning
+    asked_again = run("ask", "--index", str(index), "--json", "mat xe may")
+    assert "rebuilt" in asked_again.stderr and json.loads(asked_again.stdout)["results"][0]["id"] == "xe"
