@@ -296,6 +296,8 @@ def ask(
 # ------------------------------------------------------------------ index build
 
 
+CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus directory, or a .jsonl/.csv FAQ file.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Where to write the index.")]
 LexiconOpt = Annotated[
     Path | None,
     typer.Option(
@@ -332,10 +334,8 @@ def _with_inputs(paths: Paths, lexicon: Path | None, tuning: Path | None) -> Pat
 @index_app.command("build")
 @handle_errors
 def index_build(
-    corpus: Annotated[
-        Path | None, typer.Option("--corpus", help="Corpus directory, or a .jsonl/.csv FAQ file.")
-    ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the index.")] = None,
+    corpus: CorpusOpt = None,
+    out_dir: OutOpt = None,
     lexicon: LexiconOpt = None,
     tuning: TuningOpt = None,
 ) -> None:
@@ -359,10 +359,8 @@ def index_build(
 @index_app.command("watch")
 @handle_errors
 def index_watch(
-    corpus: Annotated[
-        Path | None, typer.Option("--corpus", help="Corpus directory, or a .jsonl/.csv FAQ file.")
-    ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the index.")] = None,
+    corpus: CorpusOpt = None,
+    out_dir: OutOpt = None,
     interval: Annotated[float, typer.Option("--interval", min=0.1, help="Seconds between checks.")] = 1.0,
     lexicon: LexiconOpt = None,
     tuning: TuningOpt = None,
@@ -456,7 +454,7 @@ def list_(
 @corpus_app.command("check")
 @handle_errors
 def corpus_check(
-    corpus: Annotated[Path | None, typer.Option("--corpus", help="Corpus directory or FAQ file.")] = None,
+    corpus: CorpusOpt = None,
 ) -> None:
     """Validate every document; print `file:line: problem` for each violation."""
     from faq.lexicon import load_lexicon
