@@ -15,7 +15,7 @@ from pathlib import Path
 
 from faq.config import AnalyzerConfig, SearchConfig, load_tuning
 from faq.corpus import FAQ_SUFFIXES, fingerprint, load_corpus, procedure_files
-from faq.errors import CorpusError, FaqError, IndexError_, UsageError
+from faq.errors import CorpusError, IndexError_, UsageError
 from faq.index import Index, build_index, load_index, read_manifest, save_index
 from faq.lexicon import LEXICON_FILES, load_lexicon
 from faq.storage import INPUTS_VERIFIED, read_verified, record_verified, settled, stat_key
@@ -160,14 +160,14 @@ def open_index(
             if not rebuild:
                 raise
             reason = f"unusable ({exc})"
-    source = _source_of(index_dir, paths)
-    if source is None:
-        return load_index(index_dir)  # raises the precise one-line error
-    started = time.perf_counter()
     try:
         manifest = read_manifest(index_dir)
     except IndexError_:
         manifest = {}
+    source = _source_of(manifest, index_dir, paths)
+    if source is None:
+        return load_index(index_dir)  # raises the precise one-line error
+    started = time.perf_counter()
     try:
         index, _ = build(source, index_dir, recorded_paths(manifest, paths))
     except CorpusError as exc:
@@ -201,14 +201,11 @@ def recorded_paths(manifest: dict, paths: Paths) -> Paths:
     )
 
 
-def _source_of(index_dir: Path, paths: Paths) -> Path | None:
+def _source_of(manifest: dict, index_dir: Path, paths: Paths) -> Path | None:
     """The corpus an index is built from: its manifest's record, or the project corpus for the default."""
-    try:
-        recorded = Path(read_manifest(index_dir).get("corpus", {}).get("path", ""))
-        if str(recorded) and recorded.exists():
-            return recorded
-    except FaqError:
-        pass
+    recorded = manifest.get("corpus", {}).get("path", "")
+    if recorded and Path(recorded).exists():
+        return Path(recorded)
     if index_dir.resolve() == paths.index.resolve() and paths.corpus.exists():
         return paths.corpus
     return None
