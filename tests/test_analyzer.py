@@ -67,3 +67,11 @@ def test_ablation_flags_switch_channels_off() -> None:
     assert set(out) == {"word"}
     unsegmented = Analyzer(AnalyzerConfig(segment=False), lex).analyze("tạm trú")["word"]
     assert unsegmented[:2] == ["tạm", "trú"]
+
+
+def test_project_lexicon_reads_mk_by_context() -> None:
+    """`mk` is `mình` in chat but `mật khẩu` next to `quên`/`đổi`/`vneid`: the longer rewrite must win."""
+    a = Analyzer(AnalyzerConfig(), load_lexicon(Path(__file__).parent.parent / "corpus" / "lexicon"))
+    assert a.prepare("quen mk vneid", query=True)[0] == ["quên", "mật", "khẩu", "vneid"]
+    assert a.prepare("đổi mk cấp 2", query=True)[0] == ["đổi", "mật", "khẩu", "cấp", "2"]
+    assert a.prepare("mk muốn làm hộ chiếu", query=True)[0] == ["mình", "muốn", "làm", "hộ", "chiếu"]
