@@ -41,17 +41,20 @@ lint: install ## ruff
 	$(PY) -m ruff format --check .
 
 GENERAL := corpus/eval/general
+HOLDOUT := corpus/eval/holdout
 
-eval: install ## Evaluate on the test set and the general FAQ set; fails below their floor.json
+eval: install ## Evaluate on the test, held-out and general FAQ sets; fails below their floor.json
 	$(PY) cli.py eval --gate
+	$(PY) cli.py eval --gate --dataset $(HOLDOUT)/queries.jsonl --floor $(HOLDOUT)/floor.json
 	$(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
 	$(PY) cli.py eval --gate --index indexes/general --dataset $(GENERAL)/queries.jsonl --floor $(GENERAL)/floor.json
 
 tune: install ## Choose weights and the abstention threshold on the dev set (writes corpus/tuning.json)
 	$(PY) cli.py eval --tune
 
-report: install ## Regenerate corpus/eval/REPORT.md and $(GENERAL)/REPORT.md (full pipeline, baselines, ablations)
+report: install ## Regenerate the REPORT.md of the test, held-out and general sets (full pipeline, baselines, ablations)
 	$(PY) cli.py eval --report corpus/eval/REPORT.md --ablations
+	$(PY) cli.py eval --report $(HOLDOUT)/REPORT.md --ablations --dataset $(HOLDOUT)/queries.jsonl
 	$(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
 	$(PY) cli.py eval --index indexes/general --dataset $(GENERAL)/queries.jsonl --report $(GENERAL)/REPORT.md
 
