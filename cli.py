@@ -549,6 +549,15 @@ def eval_(
             help="Evaluate every query with its diacritics removed, as typed without a Vietnamese keyboard.",
         ),
     ] = False,
+    typos: Annotated[
+        int,
+        typer.Option(
+            "--typos",
+            min=0,
+            help="Evaluate every query with this many typing slips (letters dropped, doubled, swapped, "
+            "mistyped, wrong tone), reproducibly.",
+        ),
+    ] = 0,
 ) -> None:
     """Measure answer quality on labelled queries (and gate CI on it)."""
     from faq import evaluate as ev
@@ -576,10 +585,12 @@ def eval_(
         return
     data_path = dataset or eval_dir / "test.jsonl"
     queries = ev.load_eval_set(data_path, known)
+    if (strip or typos) and gate:
+        raise UsageError("--strip-diacritics and --typos change the queries; the floor is for them as written")
     if strip:  # all queries (not just the no_diacritics ones): many more unaccented questions to judge by
-        if gate:
-            raise UsageError("--strip-diacritics changes the queries; the floor is for them as written")
         queries = ev.without_diacritics(queries)
+    if typos:  # likewise many more mistyped questions than the `typo` rows
+        queries = ev.with_slips(queries, typos)
     searcher = Searcher(idx)
     full = ev.run_system("full pipeline", ev.searcher_system(searcher), queries, searcher.config.threshold)
     results = [ev.evaluate(full, categories)]
@@ -595,7 +606,10 @@ def eval_(
         except OSError as exc:
             raise UsageError(f"cannot write the report to {report} ({exc.strerror})") from None
         svg.write_text(risk_coverage_svg({r["name"]: r["risk_coverage"] for r in results}), "utf-8")
-        name = _display(data_path) + (" (every query stripped of its diacritics)" if strip else "")
+        changes = (["stripped of its diacritics"] if strip else []) + (
+            [f"with {typos} typing slip(s)"] if typos else []
+        )
+        name = _display(data_path) + (f" (every query {' and '.join(changes)})" if changes else "")
         text = markdown_report(results, name, _display(dev_path) if dev else "", overlap, svg.name)
         report.write_text(text, "utf-8")
         notify(f"wrote {report} and {svg}")

@@ -27,6 +27,7 @@ from faq.errors import CorpusError, GateError
 from faq.index import Index, build_index
 from faq.search import Searcher
 from faq.text import chunks, fold, normalize, syllables
+from faq.typos import with_typos
 
 RankFn = Callable[[str], tuple[list[str], float]]
 QUERY_TYPES = ("formal", "colloquial", "no_diacritics", "typo", "abbreviation", "long")
@@ -50,6 +51,11 @@ class EvalQuery:
 def without_diacritics(queries: Sequence[EvalQuery]) -> list[EvalQuery]:
     """The queries as typed on a keyboard without Vietnamese input (`đăng ký` -> `dang ky`), types kept."""
     return [replace(q, query=fold(q.query)) for q in queries]
+
+
+def with_slips(queries: Sequence[EvalQuery], count: int) -> list[EvalQuery]:
+    """The queries with `count` typing slips each (faq.typos), types kept: typo tolerance judged on all."""
+    return [replace(q, query=with_typos(q.query, count)) for q in queries]
 
 
 def load_eval_set(path: Path, known_ids: set[str] | None = None) -> list[EvalQuery]:

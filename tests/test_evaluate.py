@@ -20,6 +20,7 @@ from faq.evaluate import (
     tune_threshold,
 )
 from faq.text import fold, has_diacritics
+from faq.typos import with_typos
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -160,6 +161,19 @@ def test_eval_can_strip_every_query_of_its_diacritics(project: Paths) -> None:
     assert [q["query"] for q in queries] == [fold(w) for w in written]
     assert any(fold(w) != w for w in written) and all(not has_diacritics(q["query"]) for q in queries)
     refused = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--strip-diacritics", "--gate")
+    assert refused.exit_code == 2 and "floor" in refused.stderr
+
+
+def test_eval_can_give_every_query_typing_slips(project: Paths) -> None:
+    result = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--json", "--typos", "1")
+    assert result.exit_code == 0, result.output
+    queries = [q["query"] for q in json.loads(result.stdout)["queries"]]
+    written = [json.loads(line)["query"] for line in (DATA / "eval.jsonl").read_text("utf-8").splitlines() if line]
+    assert (
+        queries == [with_typos(w, 1) for w in written]
+        and sum(q != w for q, w in zip(queries, written, strict=True)) > 0
+    )
+    refused = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--typos", "1", "--gate")
     assert refused.exit_code == 2 and "floor" in refused.stderr
 
 
