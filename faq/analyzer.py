@@ -1,7 +1,8 @@
 """The analyzer: one text in, one token stream per channel out, for documents and queries alike.
 
 Chain: normalise -> split into chunks -> syllables -> [queries only: lexicon rewrites (`ko`->`không`),
-abbreviation and synonym expansion (`cccd` adds `căn cước công dân`)] -> channels:
+typo repair (`thhủ`->`thủ`, `faq.spelling`), abbreviation and synonym expansion (`cccd` adds `căn cước
+công dân`)] -> channels:
   word    underthesea words (accented text) and their bigrams, stop words removed; a query typed without
           diacritics is read as the index's accented words instead (`faq.restore`)
   folded  diacritic-free syllables and bigrams: `dang ky tam tru` meets `đăng ký tạm trú`
@@ -16,6 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from faq.config import AnalyzerConfig
 from faq.lexicon import Lexicon
 from faq.restore import Restorer
+from faq.spelling import Speller
 from faq.text import (
     char_ngrams,
     chunks,
@@ -40,29 +42,37 @@ class Analyzer:
         lexicon: Lexicon | None = None,
         query_words: Iterable[str] = (),
         restorer: Restorer | Callable[[], Restorer] | None = None,
+        speller: Speller | Callable[[], Speller] | None = None,
     ) -> None:
         """`query_words`: the multi-syllable words an index knows (`đăng_ký`). When given, queries are
         segmented by longest match against them instead of by underthesea (see `_segment_query`).
         `restorer`: the index's accented words by folded form, for queries typed without diacritics, or a
         function making it on first need (it costs tens of milliseconds on a large index; accented
-        queries never need it)."""
+        queries never need it). `speller`: likewise, what repairs mistyped query syllables."""
         self.config = config
         self._restorer_source = restorer if config.restore else None
         self._restorer: Restorer | None = None
+        self._speller_source = speller if config.repair else None
+        self._speller: Speller | None = None
         self.lexicon = lexicon or Lexicon()
         self._query_words = frozenset(query_words)
         self._query_word_len = max((w.count("_") + 1 for w in self._query_words), default=0)
-        self._rewrites = {tuple(fold(s) for s in src): dst for src, dst in self.lexicon.rewrites}
+        # rewrites by folded form (for the lookup), each with its entry as written (for `_agrees`)
+        self._rewrites: dict[tuple[str, ...], list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for src, dst in self.lexicon.rewrites:
+            self._rewrites.setdefault(tuple(fold(s) for s in src), []).append((src, dst))
         self._rewrite_len = max((len(k) for k in self._rewrites), default=0)
+        # Expansions and referrals only add words or lower confidence, so they match by letters alone and
+        # forgive a wrong tone (`bảo hiểm y tê`); rewrites replace words, so they match more strictly.
         groups = [(term, dst) for term, dst in self.lexicon.abbreviations]  # one-way: abbreviation -> expansion
-        self._synonyms = [((tuple(fold(s) for s in src),), (dst,), False) for src, dst in groups]
+        self._synonyms = [((_folded(src),), (dst,), False) for src, dst in groups]
         self._synonyms += [  # two-way: any term brings in the others
-            (tuple(tuple(fold(s) for s in term) for term in group), group, True) for group in self.lexicon.synonyms
+            (tuple(_folded(term) for term in group), group, True) for group in self.lexicon.synonyms
         ]
         self._stop = frozenset(self.lexicon.stopwords)
         self._fixed = tuple(self.lexicon.fixed_words)
         self._memo: dict[tuple[str, ...], list[str]] = {}
-        self._referrals = [(term, tuple(fold(s) for s in term), who) for term, who in self.lexicon.other_agencies]
+        self._referrals = [(term, _folded(term), who) for term, who in self.lexicon.other_agencies]
 
     @property
     def restores(self) -> bool:
@@ -75,17 +85,31 @@ class Analyzer:
             self._restorer = source if isinstance(source, Restorer) else source()
         return self._restorer
 
+    def repair(self, chunk_list: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Mistyped syllables replaced by what was meant (`faq.spelling`); others as they are."""
+        if self._speller_source is None:
+            return [list(c) for c in chunk_list]
+        if self._speller is None:
+            source = self._speller_source
+            self._speller = source if isinstance(source, Speller) else source()
+        return self._speller.repair(chunk_list)
+
     def rewrite(self, sylls: Sequence[str]) -> list[str]:
-        """Replace lexicon phrases, longest match first, compared without diacritics."""
+        """Replace lexicon phrases, longest match first (see `_agrees` for how diacritics compare)."""
         if not self._rewrites:
             return list(sylls)
         folded = [fold(s) for s in sylls]
-        return longest_match(sylls, lambda i, n: self._rewrites.get(tuple(folded[i : i + n])), self._rewrite_len)
+
+        def find(i: int, n: int) -> tuple[str, ...] | None:
+            entries = self._rewrites.get(tuple(folded[i : i + n]), ())
+            return next((dst for src, dst in entries if _agrees(sylls[i : i + n], src)), None)
+
+        return longest_match(sylls, find, self._rewrite_len)
 
     def synonym_chunks(self, chunk_list: Sequence[Sequence[str]]) -> list[list[str]]:
         """Expansions of the abbreviations and synonyms a query mentions, as extra chunks."""
         extra: list[list[str]] = []
-        folded_chunks = [[fold(s) for s in c] for c in chunk_list]
+        folded_chunks = [_folded(c) for c in chunk_list]
         for triggers, expansions, two_way in self._synonyms:
             present = [any(_contains(fc, t) for fc in folded_chunks) for t in triggers]
             if not any(present):
@@ -100,7 +124,7 @@ class Analyzer:
         """Normalised, rewritten syllable chunks (plus synonym chunks for a query)."""
         chunk_list = [syllables(c) for c in chunks(normalize(text))]
         if query:
-            chunk_list = [self.rewrite(c) for c in chunk_list]
+            chunk_list = self.repair([self.rewrite(c) for c in chunk_list])
         chunk_list = [c for c in chunk_list if c]
         if query:
             chunk_list += self.synonym_chunks(chunk_list)
@@ -136,7 +160,7 @@ class Analyzer:
         """(term, who handles it) for each other agency's term in prepared query chunks, in lexicon order."""
         if not self._referrals:
             return []
-        folded = [[fold(s) for s in c] for c in chunk_list]
+        folded = [_folded(c) for c in chunk_list]
         return [(" ".join(term), who) for term, t, who in self._referrals if any(_contains(c, t) for c in folded)]
 
     def analyze(self, text: str, query: bool = False, channels: Collection[str] | None = None) -> dict[str, list[str]]:
@@ -181,6 +205,17 @@ class Analyzer:
             if "char" in out:
                 out["char"].extend(char_ngrams(folded, *cfg.char_ngrams))
         return out
+
+
+def _agrees(typed: Sequence[str], entry: Sequence[str]) -> bool:
+    """Whether typed syllables are a rewrite's source: each one as the entry writes it, or without its
+    diacritics when typed without any. `dang ky` and `đăng ký` are `đăng ký`; `hỏng` is not `hông` (teencode
+    for `không`), nor `bịt` `bít` (`biết`): a syllable typed with diacritics is taken at its word."""
+    return all(t == e or (t == fold(e) and not has_diacritics(t)) for t, e in zip(typed, entry, strict=True))
+
+
+def _folded(sylls: Sequence[str]) -> tuple[str, ...]:
+    return tuple(fold(s) for s in sylls)
 
 
 def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:

@@ -35,6 +35,7 @@ class AnalyzerConfig:
     folded: bool = True  # diacritic-free syllable channel
     char: bool = True  # character n-grams on the folded text
     restore: bool = True  # queries typed without diacritics: restore the index's accented words (faq.restore)
+    repair: bool = True  # mistyped query syllables that no word has: repair them (faq.spelling)
     document_idf: bool = False  # idf on document vectors too (`ltc.ltc`); by default on the query alone (faq.index)
     word_ngrams: tuple[int, int] = (1, 2)
     folded_ngrams: tuple[int, int] = (1, 2)

@@ -181,6 +181,7 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         "− lexicon": (build_index(index.documents, cfg, type(lex)(), search), search),
         # restoration acts on queries alone: the same index, read by an analyzer without it
         "− diacritic restoration": (replace(index, analyzer_config=replace(cfg, restore=False)), search),
+        "− typo repair": (replace(index, analyzer_config=replace(cfg, repair=False)), search),
     }
 
 

@@ -53,6 +53,7 @@ from faq.errors import CorpusError, IndexError_
 from faq.lexicon import Lexicon
 from faq.postings import Postings
 from faq.restore import Restorer
+from faq.spelling import Speller, dictionary_syllables
 from faq.storage import (
     build_lock,
     clean_stale_stages,
@@ -68,7 +69,7 @@ from faq.storage import (
 )
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -105,6 +106,7 @@ class Index:
     passage_docs: np.ndarray  # the document of each passage
     question_passages: int  # how many passages (the first ones) are sample questions or Q&A questions
     present: dict[str, np.ndarray]  # channel -> per document: bit f set when field f has terms, bit 4 questions
+    dictionary: tuple[str, ...] = ()  # the language's syllables, to tell a typo from a word (faq.spelling)
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -116,11 +118,16 @@ class Index:
         vocab = self.vocab.get("word", {})
         words = [t for t in vocab if "_" in t and " " not in t]
         restorer = self.restorer if self.analyzer_config.restore and vocab else None  # made on first need
-        return Analyzer(self.analyzer_config, self.lexicon, query_words=words, restorer=restorer)
+        speller = self.speller if self.analyzer_config.repair and vocab else None  # likewise
+        return Analyzer(self.analyzer_config, self.lexicon, query_words=words, restorer=restorer, speller=speller)
 
     def restorer(self) -> Restorer:
         """Diacritic restoration from this index's word channel (faq.restore)."""
         return Restorer.from_frequencies(self.word_frequencies(), self.lexicon.stopwords)
+
+    def speller(self) -> Speller:
+        """Typo repair towards this index's syllables (faq.spelling)."""
+        return Speller.from_frequencies(self.word_frequencies(), self.lexicon.stopwords, self.dictionary)
 
     def word_frequencies(self) -> dict[str, int]:
         """Each word and word bigram: in how many document fields and passages it occurs."""
@@ -279,6 +286,7 @@ def build_index(
         np.array([p.doc for p in passages], dtype=np.int64),
         len(question_rows),
         {c: present[c] for c in channels},
+        tuple(dictionary_syllables()) if analyzer_config.repair else (),
     )
 
 
@@ -354,6 +362,7 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
             {"doc": p.doc, "kind": p.kind, "text": p.text, "answer": p.answer} for p in index.passages
         ),
         "lexicon.json": js(index.lexicon.to_dict()),
+        "dictionary.json": js(list(index.dictionary)),
     }
 
 
@@ -433,7 +442,15 @@ def _load_build(directory: Path) -> Index:
     """Load one build directory (`load_index` picks it and retries when a publish replaces it)."""
     manifest = read_manifest(directory)
     files = manifest.get("files")
-    needed = ("arrays.npz", "vocabulary.json", "ids.json", "documents.jsonl", "passages.jsonl", "lexicon.json")
+    needed = (
+        "arrays.npz",
+        "vocabulary.json",
+        "ids.json",
+        "documents.jsonl",
+        "passages.jsonl",
+        "lexicon.json",
+        "dictionary.json",
+    )
     if not isinstance(files, dict) or any(n not in files for n in needed):
         raise IndexError_(f"index manifest in {directory} lists no or incomplete files; {REBUILD_HINT}")
     if not all(isinstance(files[n], dict) for n in needed):
@@ -474,6 +491,10 @@ def _load_build(directory: Path) -> Index:
         passage_postings = {c: mat(f"{c}.passages") for c in channels}
         present = {c: np.asarray(arrays[f"{c}.present"], dtype=np.uint8) for c in channels}
         passage_docs = np.asarray(arrays["passages.doc"], dtype=np.int64)
+        dictionary = json.loads(raw["dictionary.json"][:])
+        if not isinstance(dictionary, list) or not all(isinstance(w, str) for w in dictionary):
+            raise ValueError("dictionary.json holds no list of syllables")
+        dictionary = tuple(dictionary)
     except (AttributeError, KeyError, RecursionError, TypeError, ValueError) as exc:  # JSON of the wrong shape
         raise IndexError_(f"index {directory} is inconsistent ({exc}); {REBUILD_HINT}") from exc
     if not (len(documents) == len(doc_ids) == manifest.get("documents")) or not (
@@ -512,4 +533,5 @@ def _load_build(directory: Path) -> Index:
         passage_docs,
         questions,
         present,
+        dictionary,
     )

@@ -7,8 +7,9 @@ corpus/lexicon/
   stopwords.txt     one word a line                     (words that carry no meaning here)
   fixed_words.txt   one term a line                     (multi-syllable terms the segmenter keeps whole)
   other_agencies.tsv `term<TAB>who handles it`          (`kết hôn` -> UBND cấp xã: questions for other agencies)
-All three apply to queries only (documents are written in standard language), matched without
-diacritics so `dc`, `đc`, `ca vet` and `cà vẹt` all hit. Lines starting with `#` and blank lines are
+All three apply to queries only (documents are written in standard language), matched by letters
+whatever the diacritics (`ca vet`, `cà vẹt` hit `cà vẹt`), except that a rewrite takes a word typed with
+diacritics at its word: `hỏng` does not hit `hông` (faq.analyzer). Lines starting with `#` and blank lines are
 ignored. Every problem is reported as `file:line: problem`.
 """
 

@@ -75,3 +75,23 @@ def test_project_lexicon_reads_mk_by_context() -> None:
     assert a.prepare("quen mk vneid", query=True)[0] == ["quên", "mật", "khẩu", "vneid"]
     assert a.prepare("đổi mk cấp 2", query=True)[0] == ["đổi", "mật", "khẩu", "cấp", "2"]
     assert a.prepare("mk muốn làm hộ chiếu", query=True)[0] == ["mình", "muốn", "làm", "hộ", "chiếu"]
+
+
+def test_rewrites_take_a_word_typed_with_diacritics_at_its_word() -> None:
+    """A rewrite replaces what was typed: `hỏng` (broken) must not become `không` through a teencode entry
+    `hông`, though `hong`, typed without any diacritics, may. Expansions and referrals only add, so they
+    match by letters and forgive a wrong tone (`cá vét`, `sổ hống`)."""
+    from faq.lexicon import Lexicon
+
+    lex = Lexicon(
+        rewrites=((("hông",), ("không",)),),
+        synonyms=((("cà", "vẹt"), ("giấy", "đăng", "ký", "xe")),),
+        other_agencies=((("sổ", "hồng"), "Văn phòng đăng ký đất đai"),),
+    )
+    a = Analyzer(AnalyzerConfig(), lex)
+    assert a.prepare("thẻ bị hỏng", query=True) == [["thẻ", "bị", "hỏng"]]
+    assert a.prepare("được hông", query=True) == [["được", "không"]]
+    assert a.prepare("duoc hong", query=True) == [["duoc", "không"]]
+    assert ["giấy", "đăng", "ký", "xe"] in a.prepare("mat ca vet", query=True)
+    assert ["giấy", "đăng", "ký", "xe"] in a.prepare("mất cá vét", query=True)
+    assert a.referrals(a.prepare("sổ hồng", query=True)) and a.referrals(a.prepare("sổ hống", query=True))

@@ -1,0 +1,85 @@
+from dataclasses import replace
+
+from faq.index import load_index
+from faq.search import Searcher
+from faq.spelling import Speller, dictionary_syllables, edits
+
+WORDS = {"thủ_tục": 5, "lừa_đảo": 3, "không": 10, "con": 4, "cong": 6, "tách": 2, "hộ_khẩu": 3, "đăng_ký": 5}
+DICTIONARY = [
+    "khủng",
+    "lãi",
+    "không",
+    "thủ",
+    "tục",
+    "con",
+    "cong",
+    "dạo",
+    "hộ",
+    "khẩu",
+    "tách",
+    "lừa",
+    "đảo",
+    "đăng",
+    "ký",
+]
+
+
+def speller(dictionary=DICTIONARY) -> Speller:
+    return Speller.from_frequencies(WORDS, ["của"], dictionary)
+
+
+def repair(text: str, s: Speller | None = None) -> str:
+    return " ".join(" ".join(c) for c in (s or speller()).repair([text.split()]))
+
+
+def test_mistyped_syllables_become_the_index_syllable_one_edit_away() -> None:
+    assert repair("thhủ tục") == "thủ tục"  # doubled letter
+    assert repair("đăg ký") == "đăng ký"  # dropped letter
+    assert repair("lừa đảk") == "lừa đảo"  # neighbouring key
+    assert repair("khôgn") == "không"  # swapped letters
+    assert repair("củaa") == "của"  # stop words count, as the commonest words
+    assert repair("tcah hộ khẩu") == "tach hộ khẩu"  # typed without diacritics: stays without
+
+
+def test_real_words_the_index_lacks_are_not_corrected() -> None:
+    assert repair("lãi khủng") == "lãi khủng"  # a word of the language, one edit from `không`
+    assert repair("dạo") == "dạo"
+
+
+def test_undoing_a_doubled_letter_beats_a_more_common_neighbour() -> None:
+    assert repair("conn") == "con"  # not `cong`, though `cong` is more common in the index
+
+
+def test_abbreviations_short_syllables_numbers_and_foreign_text_pass_through() -> None:
+    assert repair("gplx cccd") == "gplx cccd"  # no vowel: an abbreviation
+    assert repair("xe 12h ok") == "xe 12h ok"
+    assert repair("facebook zalo") == "facebook zalo"  # letters Vietnamese does not use
+    assert repair("hello how are you") == "hello how are you"  # mostly not Vietnamese: not read as typos
+
+
+def test_without_a_dictionary_nothing_is_repaired() -> None:
+    empty = speller(dictionary=[])
+    assert not empty.active and repair("thhủ tục", empty) == "thhủ tục"
+
+
+def test_edits_are_one_step_away() -> None:
+    found = edits("ab", "ab")
+    assert {"b", "a", "ba", "aab", "abb", "bb", "aa"} <= found and "ab" not in found
+    assert all(abs(len(e) - 2) <= 1 for e in found)
+
+
+def test_the_dictionary_comes_from_underthesea_and_travels_with_the_index(built) -> None:
+    index, paths = built
+    assert len(dictionary_syllables()) > 5000 and "khủng" in dictionary_syllables()
+    assert load_index(paths.index).dictionary == index.dictionary and len(index.dictionary) > 5000
+
+
+def test_repair_brings_a_mistyped_question_to_its_answer_and_can_be_switched_off(built) -> None:
+    index, _ = built
+    clean = Searcher(index).search("đăng ký tạm trú")
+    slipped = "đăngg ký tạm trúu"  # two of four syllables mistyped
+    assert Searcher(index).search(slipped).hits[0].id == clean.hits[0].id
+    analyzer = index.analyzer()
+    assert analyzer.analyze(slipped, query=True)["word"][:2] == ["đăng_ký", "tạm_trú"]
+    off = replace(index, analyzer_config=replace(index.analyzer_config, repair=False))
+    assert "đăng_ký" not in off.analyzer().analyze(slipped, query=True)["word"]
