@@ -52,8 +52,10 @@ eval: install ## Evaluate on the test, held-out and general FAQ sets; fails belo
 tune: install ## Choose weights and the abstention threshold on the dev set (writes corpus/tuning.json)
 	$(PY) cli.py eval --tune
 
-report: install ## Regenerate the REPORT.md of the test, held-out and general sets (full pipeline, baselines, ablations)
+report: install ## Regenerate the reports: test set (as written, unaccented, with typos), held-out and general sets
 	$(PY) cli.py eval --report corpus/eval/REPORT.md --ablations
+	$(PY) cli.py eval --report corpus/eval/stress/UNACCENTED.md --ablations --strip-diacritics
+	$(PY) cli.py eval --report corpus/eval/stress/TYPOS.md --ablations --typos 2
 	$(PY) cli.py eval --report $(HOLDOUT)/REPORT.md --ablations --dataset $(HOLDOUT)/queries.jsonl
 	$(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
 	$(PY) cli.py eval --index indexes/general --dataset $(GENERAL)/queries.jsonl --report $(GENERAL)/REPORT.md

@@ -83,3 +83,8 @@ def test_repair_brings_a_mistyped_question_to_its_answer_and_can_be_switched_off
     assert analyzer.analyze(slipped, query=True)["word"][:2] == ["đăng_ký", "tạm_trú"]
     off = replace(index, analyzer_config=replace(index.analyzer_config, repair=False))
     assert "đăng_ký" not in off.analyzer().analyze(slipped, query=True)["word"]
+
+
+def test_right_letters_with_wrong_diacritics_keep_their_letters() -> None:
+    s = Speller.from_frequencies({"mất": 2, "một": 9, "mặt": 1}, [], ["mất", "một", "mặt"])
+    assert repair("mât", s) == "mất"  # not `một`, more common but one letter away
