@@ -127,7 +127,8 @@ class Index:
 
     def speller(self) -> Speller:
         """Typo repair towards this index's syllables (faq.spelling)."""
-        return Speller.from_frequencies(self.word_frequencies(), self.lexicon.stopwords, self.dictionary)
+        pairs = self.vocab.get("folded", {})  # its keys: folded syllables and syllable pairs
+        return Speller.from_frequencies(self.word_frequencies(), self.lexicon.stopwords, self.dictionary, pairs)
 
     def word_frequencies(self) -> dict[str, int]:
         """Each word and word bigram: in how many document fields and passages it occurs."""

@@ -8,6 +8,7 @@ WORDS = {"thủ_tục": 5, "lừa_đảo": 3, "không": 10, "con": 4, "cong": 6,
 DICTIONARY = [
     "khủng",
     "lãi",
+    "trai",
     "không",
     "thủ",
     "tục",
@@ -24,8 +25,11 @@ DICTIONARY = [
 ]
 
 
+PAIRS = {"tach ho", "ho khau", "con trai", "cong trai"}  # folded syllable pairs of the index
+
+
 def speller(dictionary=DICTIONARY) -> Speller:
-    return Speller.from_frequencies(WORDS, ["của"], dictionary)
+    return Speller.from_frequencies(WORDS, ["của"], dictionary, PAIRS)
 
 
 def repair(text: str, s: Speller | None = None) -> str:
@@ -41,13 +45,19 @@ def test_mistyped_syllables_become_the_index_syllable_one_edit_away() -> None:
     assert repair("tcah hộ khẩu") == "tach hộ khẩu"  # typed without diacritics: stays without
 
 
+def test_unaccented_words_are_repaired_only_beside_a_neighbour_the_index_knows() -> None:
+    assert repair("tcah ho") == "tach ho"  # `tach ho` is a pair of the index
+    assert repair("bi tcah") == "bi tcah"  # no pair `bi tach`: perhaps a foreign word, left alone
+    assert repair("bị hack") == "bị hack"  # not `hach`
+
+
 def test_real_words_the_index_lacks_are_not_corrected() -> None:
     assert repair("lãi khủng") == "lãi khủng"  # a word of the language, one edit from `không`
     assert repair("dạo") == "dạo"
 
 
 def test_undoing_a_doubled_letter_beats_a_more_common_neighbour() -> None:
-    assert repair("conn") == "con"  # not `cong`, though `cong` is more common in the index
+    assert repair("conn trai") == "con trai"  # not `cong`, though `cong` is more common in the index
 
 
 def test_abbreviations_short_syllables_numbers_and_foreign_text_pass_through() -> None:
