@@ -89,13 +89,12 @@ class Speller:
             for syllable in word.split():
                 frequency[syllable] = max(frequency[syllable], top)
         folded: dict[str, float] = defaultdict(float)
+        forms: dict[str, list[str]] = defaultdict(list)
         for syllable, count in frequency.items():
             folded[fold(syllable)] += count
+            forms[fold(syllable)].append(syllable)
         valid = dictionary | frozenset(frequency)
         letters = "".join(sorted(set("".join(frequency))))
-        forms: dict[str, list[str]] = defaultdict(list)
-        for syllable in frequency:
-            forms[fold(syllable)].append(syllable)
         return cls(
             dict(frequency),
             dict(folded),
@@ -142,14 +141,12 @@ class Speller:
 
     def repair_one(self, syllable: str, before: str = "", after: str = "") -> str:
         """The repair of one syllable between its neighbours as typed (`before`, `after`; "" for none)."""
-        if not self._repairable(syllable):
+        if not self._repairable(syllable) or self._exists(syllable):
             return syllable
         if has_diacritics(syllable):
-            if syllable in self.valid:
-                return syllable
             letters = fold(syllable)
             if letters in self.valid_folded:  # the letters are right, the diacritics wrong (`mât`, `khảu`)
-                same = [s for s in self.forms.get(letters, ()) if s in self.frequency]
+                same = self.forms.get(letters)  # the index's own syllables with these letters
                 if same:
                     return max(same, key=lambda s: (self.frequency[s], s))
             found = self._best(syllable, self.frequency, self.letters)
@@ -159,8 +156,6 @@ class Speller:
                 return syllable
             # no accented repair: the letters alone (typed with diacritics, so surely Vietnamese)
             return self._best(letters, self.folded_frequency, self._plain) or letters
-        if syllable in self.valid_folded:
-            return syllable
         # Typed without diacritics, it may as well be a foreign word (`hack`): repaired only to a syllable
         # the index has next to one of its neighbours (`tcah ho` -> `tach ho`, never `hack` -> `hach`).
         before, after = fold(before), fold(after)
