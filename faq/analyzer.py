@@ -13,6 +13,7 @@ The index stores the configuration and lexicon it was built with, so queries are
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import TypeVar
 
 from faq.config import AnalyzerConfig
 from faq.lexicon import Lexicon
@@ -81,8 +82,7 @@ class Analyzer:
 
     def restorer(self) -> Restorer | None:
         if self._restorer is None and self._restorer_source is not None:
-            source = self._restorer_source
-            self._restorer = source if isinstance(source, Restorer) else source()
+            self._restorer = _made(self._restorer_source, Restorer)
         return self._restorer
 
     def repair(self, chunk_list: Sequence[Sequence[str]]) -> list[list[str]]:
@@ -90,8 +90,7 @@ class Analyzer:
         if self._speller_source is None:
             return [list(c) for c in chunk_list]
         if self._speller is None:
-            source = self._speller_source
-            self._speller = source if isinstance(source, Speller) else source()
+            self._speller = _made(self._speller_source, Speller)
         return self._speller.repair(chunk_list)
 
     def rewrite(self, sylls: Sequence[str]) -> list[str]:
@@ -205,6 +204,14 @@ class Analyzer:
             if "char" in out:
                 out["char"].extend(char_ngrams(folded, *cfg.char_ngrams))
         return out
+
+
+T = TypeVar("T")
+
+
+def _made(source: T | Callable[[], T], kind: type[T]) -> T:
+    """A helper given ready-made, or made now by its factory (on first need: it costs tens of ms)."""
+    return source if isinstance(source, kind) else source()  # type: ignore[operator]
 
 
 def _agrees(typed: Sequence[str], entry: Sequence[str]) -> bool:
