@@ -30,6 +30,7 @@ analyses of unchanged documents from the previous build.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import mmap
@@ -123,15 +124,17 @@ class Index:
 
     def restorer(self) -> Restorer:
         """Diacritic restoration from this index's word channel (faq.restore)."""
-        return Restorer.from_frequencies(self.word_frequencies(), self.lexicon.stopwords)
+        return Restorer.from_frequencies(self.word_frequencies, self.lexicon.stopwords)
 
     def speller(self) -> Speller:
         """Typo repair towards this index's syllables (faq.spelling)."""
         pairs = self.vocab.get("folded", {})  # its keys: folded syllables and syllable pairs
-        return Speller.from_frequencies(self.word_frequencies(), self.lexicon.stopwords, self.dictionary, pairs)
+        return Speller.from_frequencies(self.word_frequencies, self.lexicon.stopwords, self.dictionary, pairs)
 
+    @functools.cached_property
     def word_frequencies(self) -> dict[str, int]:
-        """Each word and word bigram: in how many document fields and passages it occurs."""
+        """Each word and word bigram: in how many document fields and passages it occurs (computed once:
+        the restorer and the speller both start from it)."""
         fields = np.diff(self.postings["word"].indptr)
         passages = np.diff(self.passage_postings["word"].indptr)
         counts = fields + passages
@@ -241,8 +244,9 @@ def build_index(
         fitted = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(whole)
         # Documents are stored as log-tf vectors and idf weighs the query alone (see module doc), unless
         # the configuration asks for idf on both sides.
-        transformer = fitted if analyzer_config.document_idf else TfidfTransformer(sublinear_tf=True, use_idf=False)
-        transformer.fit(whole)
+        transformer = (
+            fitted if analyzer_config.document_idf else TfidfTransformer(sublinear_tf=True, use_idf=False).fit(whole)
+        )
         del whole
         vocab[c] = {t: i for i, t in enumerate(counts.vocab[c])}
         idf[c] = np.asarray(fitted.idf_, dtype=np.float64)
