@@ -125,6 +125,11 @@ def staleness(index_dir: Path, paths: Paths) -> str | None:
         manifest = read_manifest(index_dir)
     except IndexError_ as exc:
         return "missing" if not (index_dir / "manifest.json").exists() else f"unusable ({exc})"
+    return _staleness_of(manifest, index_dir, paths)
+
+
+def _staleness_of(manifest: dict, index_dir: Path, paths: Paths) -> str | None:
+    """`staleness` of an index whose manifest is already read."""
     source = Path(manifest.get("corpus", {}).get("path", ""))
     if not source.exists():
         return None
@@ -233,7 +238,7 @@ def watch(
     while rounds is None or done < rounds:
         done += 1
         reason = _watch_reason(corpus, out, paths)
-        stats = input_stats(corpus, paths)
+        stats = input_stats(corpus, paths) if reason is not None else None  # to report a broken corpus once
         if reason is not None and stats != failed:
             started = time.perf_counter()
             try:
@@ -258,9 +263,13 @@ def _watch_reason(corpus: Path, out: Path, paths: Paths) -> str | None:
     """Why `out` must be built from `corpus` now, or None."""
     if not (out.exists() or out.is_symlink()):
         return "missing"
-    reason = staleness(out, paths)
+    try:
+        manifest = read_manifest(out)
+    except IndexError_:
+        return staleness(out, paths)  # says whether it is missing or unusable
+    reason = _staleness_of(manifest, out, paths)
     if reason is None:
-        recorded = read_manifest(out).get("corpus", {})
+        recorded = manifest.get("corpus", {})
         if recorded.get("path") != str(corpus.resolve()):
             return f"built from another corpus ({recorded.get('path')})"
         for name, path in (("lexicon", paths.lexicon), ("tuning", paths.tuning)):
