@@ -42,11 +42,12 @@ lint: install ## ruff
 
 GENERAL := corpus/eval/general
 HOLDOUT := corpus/eval/holdout
+GENERAL_INDEX = $(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
 
 eval: install ## Evaluate on the test, held-out and general FAQ sets; fails below their floor.json
 	$(PY) cli.py eval --gate
 	$(PY) cli.py eval --gate --dataset $(HOLDOUT)/queries.jsonl --floor $(HOLDOUT)/floor.json
-	$(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
+	$(GENERAL_INDEX)
 	$(PY) cli.py eval --gate --index indexes/general --dataset $(GENERAL)/queries.jsonl --floor $(GENERAL)/floor.json
 
 tune: install ## Choose weights and the abstention threshold on the dev set (writes corpus/tuning.json)
@@ -57,7 +58,7 @@ report: install ## Regenerate the reports: test set (as written, unaccented, wit
 	$(PY) cli.py eval --report corpus/eval/stress/UNACCENTED.md --ablations --strip-diacritics
 	$(PY) cli.py eval --report corpus/eval/stress/TYPOS.md --ablations --typos 2
 	$(PY) cli.py eval --report $(HOLDOUT)/REPORT.md --ablations --dataset $(HOLDOUT)/queries.jsonl
-	$(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
+	$(GENERAL_INDEX)
 	$(PY) cli.py eval --index indexes/general --dataset $(GENERAL)/queries.jsonl --report $(GENERAL)/REPORT.md
 
 bench: install ## Benchmark latency, cold start, build time/size/memory beside bm25s (SIZES=real,1k,10k,100k)
