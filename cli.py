@@ -285,6 +285,8 @@ def ask(
         )
         for who in dict.fromkeys(who for _, who in result.referrals):
             out.print(f"Lưu ý: {who}", markup=False)
+        if not result.hits:  # a greeting, or words no document shares: say what a question looks like
+            out.print("Bạn hãy hỏi về một thủ tục, ví dụ: [italic]đăng ký tạm trú cần giấy tờ gì[/italic]")
         render_others(result.hits[:3], "Các chủ đề gần nhất")
     else:
         render_card(result)
@@ -681,8 +683,9 @@ def _other_systems(ev, idx, queries, dev, categories, full_run) -> list[dict]:
     pipeline."""
     from faq.metrics import paired_randomization
 
-    def acc(run) -> list[float]:
-        return [r["accuracy_at_1"] for r in ev.per_query(run) if r]
+    def acc(run, kind: str | None = None) -> list[float]:
+        rows = zip(run.queries, ev.per_query(run), strict=True)
+        return [r["accuracy_at_1"] for q, r in rows if r and kind in (None, q.type)]
 
     import contextlib
     import io
@@ -699,6 +702,8 @@ def _other_systems(ev, idx, queries, dev, categories, full_run) -> list[dict]:
         run = ev.run_system(name, rank, queries, threshold)
         result = ev.evaluate(run, categories)
         result["p_vs_full"] = paired_randomization(acc(run), acc(full_run))
+        by_type = {t: paired_randomization(acc(run, t), acc(full_run, t)) for t in result["by_type"]}
+        result["p_vs_full_by_type"] = by_type
         results.append(result)
     return results
 

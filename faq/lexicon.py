@@ -2,6 +2,7 @@
 
 corpus/lexicon/
   rewrites.tsv      `citizen form<TAB>standard form`   (teencode, misspellings: `ko` -> `không`; replaced)
+                                                       (`-` as the standard form deletes a phrase that asks nothing)
   abbreviations.tsv `abbreviation<TAB>expansion`        (`cccd` -> `căn cước công dân`; added beside it)
   synonyms.tsv      `term<TAB>term[<TAB>term...]`       (equivalent wordings: each brings in the others)
   stopwords.txt     one word a line                     (words that carry no meaning here)
@@ -65,6 +66,9 @@ class Lexicon:
         )
 
 
+DELETE = "-"  # the rewrite target that removes the phrase from the question
+
+
 def _phrase(text: str) -> tuple[str, ...]:
     return tuple(syllables(normalize(text)))
 
@@ -83,7 +87,9 @@ def _lines(path: Path, problems: list[str]) -> list[tuple[int, str]]:
     return out
 
 
-def _pairs(path: Path, problems: list[str], layout: str, phrase_target: bool) -> list[tuple[tuple[str, ...], object]]:
+def _pairs(
+    path: Path, problems: list[str], layout: str, phrase_target: bool, deletable: bool = False
+) -> list[tuple[tuple[str, ...], object]]:
     """Two-column lines keyed by a phrase; the key must be unique. `layout` names the columns in errors."""
     entries, seen = [], {}
     for number, line in _lines(path, problems):
@@ -92,8 +98,9 @@ def _pairs(path: Path, problems: list[str], layout: str, phrase_target: bool) ->
             problems.append(f"{path}:{number}: expected two columns `{layout}`, got {line!r}")
             continue
         key = _phrase(cols[0])
-        target = _phrase(cols[1]) if phrase_target else cols[1]
-        if not key or not target:
+        deletes = deletable and cols[1] == DELETE  # a chat phrase that asks nothing: `có ở đó không`
+        target = () if deletes else _phrase(cols[1]) if phrase_target else cols[1]
+        if not key or not (target or deletes):
             problems.append(f"{path}:{number}: an entry has no letters or digits: {line!r}")
             continue
         if key in seen:
@@ -105,8 +112,14 @@ def _pairs(path: Path, problems: list[str], layout: str, phrase_target: bool) ->
 
 
 def parse_rewrites(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """`source<TAB>target` lines (rewrites and abbreviations share the format)."""
-    return _pairs(path, problems, "citizen form<TAB>standard form", phrase_target=True)  # type: ignore[return-value]
+    """`citizen form<TAB>standard form` lines; the standard form `-` deletes the phrase."""
+    layout = "citizen form<TAB>standard form"
+    return _pairs(path, problems, layout, phrase_target=True, deletable=True)  # type: ignore[return-value]
+
+
+def parse_abbreviations(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """`abbreviation<TAB>expansion` lines."""
+    return _pairs(path, problems, "abbreviation<TAB>expansion", phrase_target=True)  # type: ignore[return-value]
 
 
 def parse_referrals(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], str]]:
@@ -154,7 +167,7 @@ def load_lexicon(directory: Path | None) -> Lexicon:
         return parser(path, problems) if path.exists() else []
 
     rewrites = read("rewrites.tsv", parse_rewrites)
-    abbreviations = read("abbreviations.tsv", parse_rewrites)
+    abbreviations = read("abbreviations.tsv", parse_abbreviations)
     synonyms = read("synonyms.tsv", parse_synonyms)
     stop = read("stopwords.txt", parse_wordlist)
     fixed = read("fixed_words.txt", parse_wordlist)

@@ -203,7 +203,7 @@ class Searcher:
         text = query[:MAX_QUERY_CHARS]
         qv = self.vectors(text)
         scores, questions, display = self.score_vector(qv)
-        order = self.top(scores, top_k)
+        order = [d for d in self.top(scores, top_k) if scores[d] > 0.0]  # nothing in common is no hit
         hits = tuple(self._hit(int(d), float(scores[d]), questions, display, qv, explain) for d in order)
         referrals = qv.referrals
         confidence = self.confidence(hits[0].score if hits else 0.0, referrals)

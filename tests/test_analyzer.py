@@ -95,3 +95,14 @@ def test_rewrites_take_a_word_typed_with_diacritics_at_its_word() -> None:
     assert ["giấy", "đăng", "ký", "xe"] in a.prepare("mat ca vet", query=True)
     assert ["giấy", "đăng", "ký", "xe"] in a.prepare("mất cá vét", query=True)
     assert a.referrals(a.prepare("sổ hồng", query=True)) and a.referrals(a.prepare("sổ hống", query=True))
+
+
+def test_a_deleting_rewrite_removes_a_chat_phrase_from_questions_only() -> None:
+    """`ad ơi có ở đó ko` asks nothing; without the entry its `ở` matches documents about `nơi ở`."""
+    from faq.lexicon import Lexicon
+
+    lex = Lexicon(rewrites=((("ko",), ("không",)), (("có", "ở", "đó", "ko"), ())), stopwords=frozenset({"ad", "ơi"}))
+    a = Analyzer(AnalyzerConfig(), lex)
+    assert a.analyze("ad ơi có ở đó ko", query=True) == {"word": [], "folded": [], "char": []}
+    assert a.prepare("ở đó có làm căn cước ko", query=True) == [["ở", "đó", "có", "làm", "căn", "cước", "không"]]
+    assert "ở" in a.analyze("có ở đó ko")["word"]  # documents keep their words

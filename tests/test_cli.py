@@ -38,9 +38,10 @@ def test_ask_prints_an_answer_card(project: Paths) -> None:
 def test_ask_abstains_honestly(project: Paths) -> None:
     result = run("ask", "qwrtpz zzkx")
     assert result.exit_code == 0
-    assert "chưa có thông tin" in result.stdout and "Các chủ đề gần nhất" in result.stdout
+    assert "chưa có thông tin" in result.stdout and "Bạn hãy hỏi về một thủ tục" in result.stdout
+    assert "Các chủ đề gần nhất" not in result.stdout  # nothing shared: no pretend suggestions
     data = json.loads(run("ask", "--json", "qwrtpz zzkx").stdout)
-    assert data["abstained"] is True and data["results"]
+    assert data["abstained"] is True and data["results"] == []
 
 
 def test_ask_reads_stdin_and_rejects_invalid_utf8(project: Paths) -> None:

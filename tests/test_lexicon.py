@@ -45,3 +45,12 @@ def test_round_trip_through_dict() -> None:
 
 def test_missing_directory_means_empty_lexicon(tmp_path: Path) -> None:
     assert load_lexicon(tmp_path / "nope") == Lexicon()
+
+
+def test_a_rewrite_to_dash_deletes_the_phrase_and_abbreviations_cannot(tmp_path: Path) -> None:
+    write(tmp_path, "rewrites.tsv", "có ở đó không\t-\n")
+    assert load_lexicon(tmp_path).rewrites == ((("có", "ở", "đó", "không"), ()),)
+    write(tmp_path, "abbreviations.tsv", "cccd\t-\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    assert info.value.problems[0].startswith(f"{tmp_path / 'abbreviations.tsv'}:1:")

@@ -25,13 +25,21 @@ def test_expected_document_ranks_first(built, query: str, expected: str) -> None
     assert not result.abstained
 
 
-def test_gibberish_and_empty_queries_abstain_but_still_suggest(built) -> None:
+def test_gibberish_and_empty_queries_abstain_without_pretend_topics(built) -> None:
+    """A document that shares nothing with the question is not a "nearest topic": listing the first ids
+    in alphabetical order as suggestions would mislead."""
     index, _ = built
     searcher = Searcher(index)
     for q in ("qwrtpz", "", "   ", "😀😀"):
         result = searcher.search(q)
-        assert result.abstained
-        assert len(result.hits) == 4  # nearest topics are still offered
+        assert result.abstained and result.hits == ()
+
+
+def test_a_weak_question_abstains_but_still_suggests(built) -> None:
+    index, _ = built
+    result = Searcher(index, SearchConfig(threshold=0.99)).search("tạm trú")
+    assert result.abstained
+    assert result.hits and all(h.score > 0 for h in result.hits)
 
 
 def test_threshold_comes_from_config(built) -> None:
