@@ -18,9 +18,10 @@ import numpy as np
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, vectorize
-from faq.text import has_diacritics
+from faq.text import asked_part, has_diacritics
 
 MAX_QUERY_CHARS = 2000
+CONTEXT_REFERRAL_WEIGHT = 0.5  # see Searcher.referral_weight
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class QueryVectors:
     terms: dict[str, tuple[np.ndarray, np.ndarray]]  # channel -> (term ids, weights)
     weights: dict[str, float]  # channel -> weight for this query
     referrals: tuple[tuple[str, str], ...] = ()  # other agencies' procedures the query names
+    referral_weight: float = 0.0  # share of the other-agency penalty due: 1 asked about, 0.5 only told of
 
 
 class Searcher:
@@ -98,7 +100,19 @@ class Searcher:
             idx, w = vectorize(tokens[c], self.index.vocab[c], self.index.idf[c])
             idx, w = self._within_budget(c, idx, w)
             terms[c] = (idx, w)
-        return QueryVectors(terms, self.query_weights(query), tuple(self.analyzer.referrals(chunk_list)))
+        referrals = tuple(self.analyzer.referrals(chunk_list))
+        return QueryVectors(terms, self.query_weights(query), referrals, self.referral_weight(query, referrals))
+
+    def referral_weight(self, query: str, referrals: Sequence[tuple[str, str]]) -> float:
+        """1 when the question asks about another agency's procedure, 0.5 when only the story around it
+        names one (`đã làm giấy khai tử ở xã`, `hồ sơ xin visa đã được duyệt`), 0 when none is named.
+        A story's mention still counts for something: it may be the topic the question then refers to."""
+        if not referrals:
+            return 0.0
+        asked = asked_part(query)
+        if asked == query or self.analyzer.referrals(self.analyzer.prepare(asked, query=True)):
+            return 1.0
+        return CONTEXT_REFERRAL_WEIGHT
 
     def _within_budget(self, channel: str, idx: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The query's terms, most informative first, until their postings exceed the work budget."""
@@ -185,11 +199,11 @@ class Searcher:
         """Scores of every document and the confidence in the best one, as `search` judges them."""
         qv = self.vectors(query[:MAX_QUERY_CHARS])
         scores = self.score_vector(qv)[0]
-        return scores, self.confidence(float(scores.max()) if len(scores) else 0.0, qv.referrals)
+        return scores, self.confidence(float(scores.max()) if len(scores) else 0.0, qv.referral_weight)
 
-    def confidence(self, best: float, referrals: Sequence[tuple[str, str]]) -> float:
+    def confidence(self, best: float, referral_weight: float) -> float:
         """How sure we are of the best answer: its score, discounted when another agency is named."""
-        return best * (1.0 - self.config.other_agency_penalty) if referrals else best
+        return best * (1.0 - self.config.other_agency_penalty * referral_weight)
 
     def abstains(self, confidence: float) -> bool:
         return confidence < self.config.threshold or confidence <= 0.0
@@ -206,7 +220,7 @@ class Searcher:
         order = [d for d in self.top(scores, top_k) if scores[d] > 0.0]  # nothing in common is no hit
         hits = tuple(self._hit(int(d), float(scores[d]), questions, display, qv, explain) for d in order)
         referrals = qv.referrals
-        confidence = self.confidence(hits[0].score if hits else 0.0, referrals)
+        confidence = self.confidence(hits[0].score if hits else 0.0, qv.referral_weight)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         return Result(query, self.abstains(confidence), hits, truncated, notes, confidence, referrals)
 

@@ -57,6 +57,20 @@ def chunks(text: str) -> list[str]:
     return [c.strip() for c in _CHUNK_BREAK.split(text) if c.strip()]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s*")
+
+
+def asked_part(text: str) -> str:
+    """The sentences of a message that ask: those ending in `?`, else the last one; a one-sentence
+    message whole. A story names papers it mentions in passing (`đã làm giấy khai tử`, `hợp đồng công
+    chứng`); what another agency must handle is what the citizen asks for."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    if len(sentences) < 2:
+        return text
+    questions = [s for s in sentences if s.endswith("?")]
+    return " ".join(questions) if questions else sentences[-1]
+
+
 def syllables(chunk: str) -> list[str]:
     """Syllables of a chunk: punctuation, emoji and `_` removed, one-letter syllables (`ở`, `ý`) kept."""
     return _NON_WORD.sub(" ", chunk).split()

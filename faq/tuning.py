@@ -45,7 +45,7 @@ class _Cache:
         referred = []
         for qi, q in enumerate(queries):
             qv = searcher.vectors(q.query)
-            referred.append(bool(qv.referrals))
+            referred.append(qv.referral_weight)
             sims = searcher.channel_sims(qv)
             for ci, c in enumerate(self.channels):
                 self.fields[qi, ci] = sims[c][0]
@@ -93,7 +93,7 @@ def _objective(scores: np.ndarray, cache: _Cache, penalty: float) -> tuple[float
     wanted = cache.relevant.sum(axis=1)
     recall3 = rel_sorted[:, :3].sum(axis=1) / np.maximum(wanted, 1)
     r3 = float(np.mean(recall3[inscope])) if inscope.any() else 0.0
-    top = scores.max(axis=1) * np.where(cache.referred, 1.0 - penalty, 1.0)
+    top = scores.max(axis=1) * (1.0 - penalty * cache.referred)
     threshold, f1 = best_threshold(top, ~inscope, MAX_FALSE_ABSTENTION)
     return acc + mrr + r3 + 0.5 * f1, acc, mrr, threshold
 

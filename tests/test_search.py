@@ -112,6 +112,17 @@ def test_other_agency_terms_lower_confidence_and_are_reported(built) -> None:
     assert plain.referrals == () and plain.confidence == plain.hits[0].score
 
 
+def test_another_agency_named_only_in_the_story_costs_half_the_penalty(built) -> None:
+    """`vợ chồng tôi kết hôn năm ngoái` is background to a residence question; asking about marriage is
+    not. A story's mention still counts half: it may be the topic the question then points back to."""
+    index, _ = built
+    searcher = Searcher(index, SearchConfig(threshold=0.01, other_agency_penalty=0.5))
+    story = searcher.search("Vợ chồng tôi kết hôn năm ngoái. Giờ đăng ký tạm trú cho vợ cần giấy tờ gì?")
+    assert story.referrals and story.confidence == pytest.approx(story.hits[0].score * 0.75)
+    asked = searcher.search("Vợ chồng tôi mới về ở chung. Đăng ký kết hôn cần giấy tờ gì?")
+    assert asked.confidence == pytest.approx(asked.hits[0].score * 0.5)
+
+
 def test_unrestored_unaccented_queries_move_the_word_channel_weight_elsewhere() -> None:
     from faq.search import effective_weights
 

@@ -1,6 +1,7 @@
 import pytest
 
 from faq.text import (
+    asked_part,
     char_ngrams,
     chunks,
     fix_tone_placement,
@@ -93,3 +94,16 @@ def test_longest_match_prefers_longer_spans_and_passes_the_rest_through() -> Non
     assert out == ["AB", "c", "d", "A", "x"]
     assert longest_match(items, lambda i, n: None, longest=3) == items
     assert longest_match([], lambda i, n: ["z"], longest=2) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("làm căn cước ở đâu", "làm căn cước ở đâu"),  # one sentence: all of it
+        ("Ông tôi mất rồi. Xóa hộ khẩu thế nào? Có mất phí không?", "Xóa hộ khẩu thế nào? Có mất phí không?"),
+        ("Tôi đã làm giấy khai tử. Giờ cần xóa thường trú cho ông", "Giờ cần xóa thường trú cho ông"),
+        ("Mất ví.\nLàm lại căn cước ở đâu", "Làm lại căn cước ở đâu"),
+    ],
+)
+def test_asked_part_is_the_question_not_the_story(text: str, asked: str) -> None:
+    assert asked_part(text) == asked
