@@ -162,6 +162,8 @@ def render_others(hits, title: str) -> None:
 def render_explain(result: Result) -> None:
     best = result.hits[0].score if result.hits else 0.0
     why = ", ".join(term for term, _ in result.referrals)
+    if why and result.referral_weight < 1.0:
+        why += " (in the story, not the question: half the penalty)"
     out.print(
         f"confidence {result.confidence:.4f}"
         + (f" (best score {best:.4f} lowered: names another agency's procedure: {why})" if why else "")

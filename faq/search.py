@@ -55,6 +55,7 @@ class Result:
     notes: tuple[str, ...] = field(default_factory=tuple)
     confidence: float = 0.0  # the best score, lowered when the question names another agency's procedure
     referrals: tuple[tuple[str, str], ...] = ()  # (term, who handles it) from the other-agencies lexicon
+    referral_weight: float = 0.0  # share of the other-agency penalty applied (Searcher.referral_weight)
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,8 @@ class Searcher:
         referrals = qv.referrals
         confidence = self.confidence(hits[0].score if hits else 0.0, qv.referral_weight)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
-        return Result(query, self.abstains(confidence), hits, truncated, notes, confidence, referrals)
+        abstained = self.abstains(confidence)
+        return Result(query, abstained, hits, truncated, notes, confidence, referrals, qv.referral_weight)
 
     def _question_rows(self, d: int) -> np.ndarray:
         lo, hi = np.searchsorted(self._question_doc, [d, d + 1])

@@ -229,3 +229,12 @@ def test_batch_answers_from_an_index_rebuilt_while_it_runs(project: Paths) -> No
         _, err = proc.communicate(timeout=60)
     assert "200.000" in before and "350.000" in after
     assert "the index was rebuilt; answering from the new one" in err.decode()
+
+
+def test_ask_explain_says_why_confidence_was_lowered(project: Paths) -> None:
+    """The fixture lexicon refers `kết hôn` to another agency: asked about, the full penalty; only in the
+    story before the question, half of it, and the explanation says which."""
+    asked = run("ask", "--explain", "đăng ký kết hôn cần giấy tờ gì").stdout
+    assert "names another agency's procedure: kết hôn" in asked and "half the penalty" not in asked
+    story = run("ask", "--explain", "Vợ chồng tôi kết hôn năm ngoái. Đăng ký tạm trú cho vợ cần gì?").stdout
+    assert "kết hôn (in the story, not the question: half the penalty)" in story
