@@ -57,7 +57,7 @@ def chunks(text: str) -> list[str]:
     return [c.strip() for c in _CHUNK_BREAK.split(text) if c.strip()]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")  # not inside `135.000` or `v1.2`
 
 
 def asked_part(text: str) -> str:

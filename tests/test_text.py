@@ -103,6 +103,8 @@ def test_longest_match_prefers_longer_spans_and_passes_the_rest_through() -> Non
         ("Ông tôi mất rồi. Xóa hộ khẩu thế nào? Có mất phí không?", "Xóa hộ khẩu thế nào? Có mất phí không?"),
         ("Tôi đã làm giấy khai tử. Giờ cần xóa thường trú cho ông", "Giờ cần xóa thường trú cho ông"),
         ("Mất ví.\nLàm lại căn cước ở đâu", "Làm lại căn cước ở đâu"),
+        ("Phí 135.000 đồng là đúng không?", "Phí 135.000 đồng là đúng không?"),  # a number is no sentence end
+        ("Đã nộp 1.200.000 đồng. Bao lâu có kết quả?", "Bao lâu có kết quả?"),
     ],
 )
 def test_asked_part_is_the_question_not_the_story(text: str, asked: str) -> None:
