@@ -18,10 +18,11 @@ import numpy as np
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, vectorize
-from faq.text import asked_part, has_diacritics
+from faq.text import asked_part, fold, has_diacritics, normalize, syllables
 
 MAX_QUERY_CHARS = 2000
 CONTEXT_REFERRAL_WEIGHT = 0.5  # see Searcher.referral_weight
+TWIN_OVERLAP = 0.6  # share of words two questions must share to be the same question (Searcher._answered_twin)
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,8 @@ class Searcher:
             best = int(rows[int(np.argmax(display[rows]))])
         elif len(qrows) and questions[qrows].max() > 0:
             best = int(qrows[int(np.argmax(questions[qrows]))])
+        if best is not None and self.index.passages[best].kind == "question":
+            best = self._answered_twin(best, qrows)
         if best is not None:
             p = self.index.passages[best]
             matched, kind = p.text, p.kind
@@ -253,6 +256,21 @@ class Searcher:
                 answer = p.answer
         contributions = self._explain(d, qrows, questions, qv) if explain else ()
         return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions)
+
+    def _answered_twin(self, row: int, qrows: np.ndarray) -> int:
+        """A sample question has no answer of its own, so matching it shows the document's summary. When
+        the document's Q&A asks the same thing in other words (`Mất hộ chiếu phải trình báo trong bao
+        lâu?` / `Mất hộ chiếu thì phải báo trong bao lâu?`), show that Q&A and its answer instead."""
+        words = _word_set(self.index.passages[row].text)
+        best, best_overlap = row, TWIN_OVERLAP
+        for r in qrows:
+            p = self.index.passages[int(r)]
+            if p.kind == "qa" and p.answer:
+                other = _word_set(p.text)
+                overlap = len(words & other) / max(len(words | other), 1)
+                if overlap >= best_overlap:
+                    best, best_overlap = int(r), overlap
+        return best
 
     def _explain(self, d: int, qrows: np.ndarray, questions: np.ndarray, qv: QueryVectors) -> tuple[Contribution, ...]:
         """Each (channel, field) contribution to document d's score, with the terms behind it."""
@@ -326,6 +344,11 @@ def effective_weights(weights: dict[str, float], words_comparable: bool) -> dict
         return weights
     total = sum(rest.values())
     return {c: rest.get(c, 0.0) / total for c in weights}
+
+
+def _word_set(text: str) -> set[str]:
+    """Folded syllables of a question, for telling two wordings of the same question apart from others."""
+    return {fold(s) for s in syllables(normalize(text).lower())}
 
 
 def _summary(doc: Document) -> str:

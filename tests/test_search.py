@@ -261,3 +261,26 @@ def test_a_faq_file_of_answers_alone_builds_and_answers(tmp_path) -> None:
     assert index.question_passages == 0 and index.passage_postings["char"].shape[1] == 0
     result = Searcher(index).search("làm hộ chiếu nộp hồ sơ ở đâu")
     assert result.hits[0].id == "ho-chieu" and not result.abstained
+
+
+def test_a_sample_question_shows_the_answer_of_its_qa_twin(tmp_path, monkeypatch) -> None:
+    """A sample question has no answer of its own: matched alone it shows the summary. When the Q&A asks
+    the same thing in other words, the citizen gets that Q&A's answer instead."""
+    from conftest import copy_corpus
+
+    import faq.search as search_module
+    from faq.engine import Paths, build
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    doc = corpus / "procedures" / "ho-chieu.md"
+    twin = 'questions = [\n  "Bao lâu thì có hộ chiếu?",\n'  # the Q&A asks "Bao lâu có hộ chiếu?"
+    doc.write_text(doc.read_text("utf-8").replace("questions = [\n", twin, 1), "utf-8")
+    paths = Paths(corpus, tmp_path / "index", corpus / "lexicon", corpus / "tuning.json")
+    index, _ = build(corpus, paths.index, paths)
+    hit = Searcher(index).search("bao lâu thì có hộ chiếu").hits[0]
+    assert hit.id == "ho-chieu" and hit.matched_kind == "qa"
+    assert hit.matched == "Bao lâu có hộ chiếu?" and hit.answer == "08 ngày làm việc."
+    monkeypatch.setattr(search_module, "TWIN_OVERLAP", 1.01)  # no twin: the sample question and the summary
+    alone = Searcher(index).search("bao lâu thì có hộ chiếu").hits[0]
+    assert alone.matched == "Bao lâu thì có hộ chiếu?" and alone.matched_kind == "question"
+    assert alone.answer != "08 ngày làm việc."
