@@ -685,9 +685,12 @@ def _other_systems(ev, idx, queries, dev, categories, full_run) -> list[dict]:
     pipeline."""
     from faq.metrics import paired_randomization
 
-    def acc(run, kind: str | None = None) -> list[float]:
-        rows = zip(run.queries, ev.per_query(run), strict=True)
-        return [r["accuracy_at_1"] for q, r in rows if r and kind in (None, q.type)]
+    def acc(run) -> list[tuple[str, float]]:
+        """(type, accuracy@1) of each in-scope query, computed once per run."""
+        return [(q.type, r["accuracy_at_1"]) for q, r in zip(run.queries, ev.per_query(run), strict=True) if r]
+
+    def of(rows: list[tuple[str, float]], kind: str | None = None) -> list[float]:
+        return [a for t, a in rows if kind in (None, t)]
 
     import contextlib
     import io
@@ -698,14 +701,15 @@ def _other_systems(ev, idx, queries, dev, categories, full_run) -> list[dict]:
         systems.append(("plain TF-IDF (raw syllables)", ev.plain_tfidf_system(idx.documents)))
         for name, (ablated, config) in ev.ablation_indexes(idx).items():
             systems.append((name, ev.searcher_system(Searcher(ablated, config))))
+    full = acc(full_run)
     results = []
     for name, rank in systems:
         threshold = ev.tune_threshold(ev.run_system(name, rank, dev, 0.0)) if dev else 0.0
         run = ev.run_system(name, rank, queries, threshold)
         result = ev.evaluate(run, categories)
-        result["p_vs_full"] = paired_randomization(acc(run), acc(full_run))
-        by_type = {t: paired_randomization(acc(run, t), acc(full_run, t)) for t in result["by_type"]}
-        result["p_vs_full_by_type"] = by_type
+        mine = acc(run)
+        result["p_vs_full"] = paired_randomization(of(mine), of(full))
+        result["p_vs_full_by_type"] = {t: paired_randomization(of(mine, t), of(full, t)) for t in result["by_type"]}
         results.append(result)
     return results
 

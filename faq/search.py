@@ -205,7 +205,7 @@ class Searcher:
 
     def confidence(self, best: float, referral_weight: float) -> float:
         """How sure we are of the best answer: its score, discounted when another agency is named."""
-        return best * (1.0 - self.config.other_agency_penalty * referral_weight)
+        return discounted(best, self.config.other_agency_penalty, referral_weight)
 
     def abstains(self, confidence: float) -> bool:
         return confidence < self.config.threshold or confidence <= 0.0
@@ -346,9 +346,15 @@ def effective_weights(weights: dict[str, float], words_comparable: bool) -> dict
     return {c: rest.get(c, 0.0) / total for c in weights}
 
 
+def discounted(best, penalty: float, referral_weight):
+    """The best score lowered by the other-agency penalty, in the share due (Searcher.referral_weight);
+    on floats for a query, on arrays for the tuner (faq.tuning), so both judge alike."""
+    return best * (1.0 - penalty * referral_weight)
+
+
 def _word_set(text: str) -> set[str]:
     """Folded syllables of a question, for telling two wordings of the same question apart from others."""
-    return {fold(s) for s in syllables(normalize(text).lower())}
+    return {fold(s) for s in syllables(normalize(text))}
 
 
 def _summary(doc: Document) -> str:

@@ -21,6 +21,7 @@ brings in the `cà vẹt` synonyms, which pull to another page) and gains one wi
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import unicodedata
 from collections import defaultdict
@@ -165,8 +166,9 @@ class Speller:
 
         return self._best(syllable, self.folded_frequency, self._plain, beside) or syllable
 
-    @property
+    @functools.cached_property
     def _plain(self) -> str:
+        """The index's letters without diacritics (once per speller: every unaccented repair uses them)."""
         return "".join(c for c in self.letters if not has_diacritics(c))
 
     def _best(

@@ -23,7 +23,7 @@ from faq.config import SearchConfig
 from faq.evaluate import EvalQuery
 from faq.index import DOC_FIELDS, Index
 from faq.metrics import best_threshold
-from faq.search import Searcher, coverage, coverage_scale, effective_weights
+from faq.search import Searcher, coverage, coverage_scale, discounted, effective_weights
 
 SAMPLES = 600
 TOP = 15
@@ -42,10 +42,10 @@ class _Cache:
         self.fields = np.zeros((len(queries), len(self.channels), len(DOC_FIELDS), len(ids)))
         questions = index.question_passages  # the first passages: sample and Q&A questions, in document order
         self.passages = np.zeros((len(queries), len(self.channels), questions))
-        referred = []
+        referral_weights = []
         for qi, q in enumerate(queries):
             qv = searcher.vectors(q.query)
-            referred.append(qv.referral_weight)
+            referral_weights.append(qv.referral_weight)
             sims = searcher.channel_sims(qv)
             for ci, c in enumerate(self.channels):
                 self.fields[qi, ci] = sims[c][0]
@@ -53,7 +53,7 @@ class _Cache:
         self.group_docs, self.group_starts = searcher.question_groups
         self.present = index.present
         self.in_scope = np.array([q.in_scope for q in queries])
-        self.referred = np.array(referred)
+        self.referral_weights = np.array(referral_weights)  # share of the penalty due, per query
         self.comparable = [searcher.words_comparable(q.query) for q in queries]
         id_pos = {d: i for i, d in enumerate(ids)}
         self.relevant = np.zeros((len(queries), len(ids)), dtype=bool)
@@ -93,7 +93,7 @@ def _objective(scores: np.ndarray, cache: _Cache, penalty: float) -> tuple[float
     wanted = cache.relevant.sum(axis=1)
     recall3 = rel_sorted[:, :3].sum(axis=1) / np.maximum(wanted, 1)
     r3 = float(np.mean(recall3[inscope])) if inscope.any() else 0.0
-    top = scores.max(axis=1) * (1.0 - penalty * cache.referred)
+    top = discounted(scores.max(axis=1), penalty, cache.referral_weights)
     threshold, f1 = best_threshold(top, ~inscope, MAX_FALSE_ABSTENTION)
     return acc + mrr + r3 + 0.5 * f1, acc, mrr, threshold
 
