@@ -1,6 +1,7 @@
 """The analyzer: one text in, one token stream per channel out, for documents and queries alike.
 
-Chain: normalise -> split into chunks -> syllables -> [queries only: lexicon rewrites (`ko`->`không`),
+Chain: normalise -> split into chunks -> syllables -> [queries only: units glued to numbers (`10t`->`10 tuổi`),
+lexicon rewrites (`ko`->`không`),
 typo repair (`thhủ`->`thủ`, `faq.spelling`), abbreviation and synonym expansion (`cccd` adds `căn cước
 công dân`)] -> channels:
   word    underthesea words (accented text) and their bigrams, stop words removed; a query typed without
@@ -12,6 +13,7 @@ The index stores the configuration and lexicon it was built with, so queries are
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TypeVar
 
@@ -32,6 +34,7 @@ from faq.text import (
 )
 
 SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
+_NUMBER_UNIT = re.compile(r"(\d+)([^\W\d_]+)")  # `10t`, `15tr`, `500k`: a number with letters glued on
 
 
 class Analyzer:
@@ -74,6 +77,7 @@ class Analyzer:
         self._fixed = tuple(self.lexicon.fixed_words)
         self._memo: dict[tuple[str, ...], list[str]] = {}
         self._referrals = [(term, _folded(term), who) for term, who in self.lexicon.other_agencies]
+        self._units = {fold(suffix): word for suffix, word in self.lexicon.units}
 
     @property
     def restores(self) -> bool:
@@ -94,7 +98,9 @@ class Analyzer:
         return self._speller.repair(chunk_list)
 
     def rewrite(self, sylls: Sequence[str]) -> list[str]:
-        """Replace lexicon phrases, longest match first (see `_agrees` for how diacritics compare)."""
+        """Replace lexicon phrases, longest match first (see `_agrees` for how diacritics compare), after
+        spelling out units glued to numbers."""
+        sylls = self.split_units(sylls)
         if not self._rewrites:
             return list(sylls)
         folded = [fold(s) for s in sylls]
@@ -104,6 +110,17 @@ class Analyzer:
             return next((dst for src, dst in entries if _agrees(sylls[i : i + n], src)), None)
 
         return longest_match(sylls, find, self._rewrite_len)
+
+    def split_units(self, sylls: Sequence[str]) -> list[str]:
+        """`bé 10t` -> `bé 10 tuổi`: citizens glue a unit to a number, documents write it out."""
+        if not self._units:
+            return list(sylls)
+        out: list[str] = []
+        for s in sylls:
+            m = _NUMBER_UNIT.fullmatch(s)
+            word = self._units.get(fold(m.group(2))) if m else None
+            out.extend([m.group(1), *word] if m and word else [s])
+        return out
 
     def synonym_chunks(self, chunk_list: Sequence[Sequence[str]]) -> list[list[str]]:
         """Expansions of the abbreviations and synonyms a query mentions, as extra chunks."""

@@ -8,6 +8,7 @@ corpus/lexicon/
   stopwords.txt     one word a line                     (words that carry no meaning here)
   fixed_words.txt   one term a line                     (multi-syllable terms the segmenter keeps whole)
   other_agencies.tsv `term<TAB>who handles it`          (`kết hôn` -> UBND cấp xã: questions for other agencies)
+  units.tsv         `suffix<TAB>word`                   (`t` -> `tuổi`: `bé 10t` reads `bé 10 tuổi`; numbers only)
 All three apply to queries only (documents are written in standard language), matched by letters
 whatever the diacritics (`ca vet`, `cà vẹt` hit `cà vẹt`), except that a rewrite takes a word typed with
 diacritics at its word: `hỏng` does not hit `hông` (faq.analyzer). Lines starting with `#` and blank lines are
@@ -30,6 +31,7 @@ LEXICON_FILES = (
     "stopwords.txt",
     "fixed_words.txt",
     "other_agencies.tsv",
+    "units.tsv",
 )
 
 
@@ -43,6 +45,7 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     fixed_words: tuple[str, ...] = ()
     other_agencies: tuple[tuple[tuple[str, ...], str], ...] = ()
+    units: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +55,7 @@ class Lexicon:
             "stopwords": sorted(self.stopwords),
             "fixed_words": list(self.fixed_words),
             "other_agencies": [[" ".join(a), b] for a, b in self.other_agencies],
+            "units": [[a, " ".join(b)] for a, b in self.units],
         }
 
     @classmethod
@@ -63,6 +67,7 @@ class Lexicon:
             stopwords=frozenset(data.get("stopwords", [])),
             fixed_words=tuple(data.get("fixed_words", [])),
             other_agencies=tuple((tuple(a.split()), b) for a, b in data.get("other_agencies", [])),
+            units=tuple((a, tuple(b.split())) for a, b in data.get("units", [])),
         )
 
 
@@ -127,6 +132,31 @@ def parse_referrals(path: Path, problems: list[str]) -> list[tuple[tuple[str, ..
     return _pairs(path, problems, "term<TAB>who handles it", phrase_target=False)  # type: ignore[return-value]
 
 
+def parse_units(path: Path, problems: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """`suffix<TAB>word` lines. A suffix is one run of letters and means its word only when glued to a
+    number (`10t`, `15tr`), so `t` alone stays free for `tôi`."""
+    entries: list[tuple[str, tuple[str, ...]]] = []
+    seen: dict[str, int] = {}
+    for number, line in _lines(path, problems):
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) != 2 or not all(cols):
+            problems.append(f"{path}:{number}: expected two columns `suffix<TAB>word`, got {line!r}")
+            continue
+        key, word = _phrase(cols[0]), _phrase(cols[1])
+        if len(key) != 1 or not key[0].isalpha():
+            problems.append(f"{path}:{number}: a suffix is one run of letters, no digits or spaces: {cols[0]!r}")
+            continue
+        if not word:
+            problems.append(f"{path}:{number}: an entry has no letters or digits: {line!r}")
+            continue
+        if key[0] in seen:
+            problems.append(f"{path}:{number}: `{cols[0]}` is already defined on line {seen[key[0]]}")
+            continue
+        seen[key[0]] = number
+        entries.append((key[0], word))
+    return entries
+
+
 def parse_synonyms(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], ...]]:
     groups = []
     for number, line in _lines(path, problems):
@@ -172,6 +202,7 @@ def load_lexicon(directory: Path | None) -> Lexicon:
     stop = read("stopwords.txt", parse_wordlist)
     fixed = read("fixed_words.txt", parse_wordlist)
     referrals = read("other_agencies.tsv", parse_referrals)
+    units = read("units.tsv", parse_units)
     if problems:
         raise CorpusError(f"{len(problems)} problem(s) in the lexicon {directory}", problems)
     return Lexicon(
@@ -181,4 +212,5 @@ def load_lexicon(directory: Path | None) -> Lexicon:
         stopwords=frozenset(stop),
         fixed_words=tuple(fixed),
         other_agencies=tuple(referrals),
+        units=tuple(units),
     )

@@ -89,6 +89,7 @@ class Searcher:
         self._group_docs, self._group_starts = np.unique(self._question_doc, return_index=True)
         self._ids = np.array(index.doc_ids)
         self._inverse_vocab: dict[str, list[str]] = {}
+        self._twins: dict[int, int] = {}  # sample-question row -> the row shown for it (_answered_twin)
         self._coverage = coverage(index.present, index.channels, self.field_weights)
 
     # -------------------------------------------------------------- scoring
@@ -260,7 +261,10 @@ class Searcher:
     def _answered_twin(self, row: int, qrows: np.ndarray) -> int:
         """A sample question has no answer of its own, so matching it shows the document's summary. When
         the document's Q&A asks the same thing in other words (`Mất hộ chiếu phải trình báo trong bao
-        lâu?` / `Mất hộ chiếu thì phải báo trong bao lâu?`), show that Q&A and its answer instead."""
+        lâu?` / `Mất hộ chiếu thì phải báo trong bao lâu?`), show that Q&A and its answer instead.
+        Remembered per row: the pairing depends on the index alone, and a bot's process asks again."""
+        if row in self._twins:
+            return self._twins[row]
         words = _word_set(self.index.passages[row].text)
         best, best_overlap = row, TWIN_OVERLAP
         for r in qrows:
@@ -270,6 +274,7 @@ class Searcher:
                 overlap = len(words & other) / max(len(words | other), 1)
                 if overlap >= best_overlap:
                     best, best_overlap = int(r), overlap
+        self._twins[row] = best
         return best
 
     def _explain(self, d: int, qrows: np.ndarray, questions: np.ndarray, qv: QueryVectors) -> tuple[Contribution, ...]:

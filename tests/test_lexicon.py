@@ -54,3 +54,23 @@ def test_a_rewrite_to_dash_deletes_the_phrase_and_abbreviations_cannot(tmp_path:
     with pytest.raises(CorpusError) as info:
         load_lexicon(tmp_path)
     assert info.value.problems[0].startswith(f"{tmp_path / 'abbreviations.tsv'}:1:")
+
+
+def test_units_are_one_run_of_letters_each_defined_once(tmp_path: Path) -> None:
+    write(tmp_path, "units.tsv", "t\ttuổi\nt1\ttuổi\ntr\n ko dc\tkhông được\nT\ttôi\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    problems = info.value.problems
+    path = tmp_path / "units.tsv"
+    assert [p.split(": ", 1)[0] for p in problems] == [f"{path}:{n}" for n in (2, 3, 4, 5)]
+    assert "already defined on line 1" in problems[-1]
+
+
+def test_a_unit_is_spelled_out_only_glued_to_a_number() -> None:
+    from faq.analyzer import Analyzer
+    from faq.config import AnalyzerConfig
+
+    analyzer = Analyzer(AnalyzerConfig(), Lexicon(units=(("t", ("tuổi",)), ("tr", ("triệu",)))))
+    assert analyzer.split_units(["bé", "10t", "t", "15tr", "a1", "ct07", "2023"]) == [
+        "bé", "10", "tuổi", "t", "15", "triệu", "a1", "ct07", "2023"
+    ]  # fmt: skip

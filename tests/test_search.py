@@ -284,3 +284,34 @@ def test_a_sample_question_shows_the_answer_of_its_qa_twin(tmp_path, monkeypatch
     alone = Searcher(index).search("bao lâu thì có hộ chiếu").hits[0]
     assert alone.matched == "Bao lâu thì có hộ chiếu?" and alone.matched_kind == "question"
     assert alone.answer != "08 ngày làm việc."
+
+
+def test_a_unit_from_the_lexicon_brings_a_glued_age_to_its_document(tmp_path) -> None:
+    """`đủ 25t` means `đủ 25 tuổi` only through units.tsv; the documents spell the age out."""
+    from conftest import copy_corpus
+
+    from faq.engine import Paths, build
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    for name, age in (("cap-lai-can-cuoc", 25), ("ho-chieu", 14)):
+        doc = corpus / "procedures" / f"{name}.md"
+        doc.write_text(doc.read_text("utf-8") + f"\n### Đủ {age} tuổi phải làm gì?\nXem mục trên.\n", "utf-8")
+    paths = Paths(corpus, tmp_path / "index", corpus / "lexicon", corpus / "tuning.json")
+    (corpus / "lexicon" / "units.tsv").unlink(missing_ok=True)
+    question = "đủ 25t phải làm gì"
+
+    def top(index) -> tuple[str, list[str], float]:
+        searcher = Searcher(index)
+        hits = {h.id: h.score for h in searcher.search(question).hits}
+        return (
+            max(hits, key=hits.get),
+            searcher.analyzer.analyze(question, query=True)["word"],
+            hits["cap-lai-can-cuoc"],
+        )
+
+    _, words, before = top(build(corpus, paths.index, paths)[0])
+    assert "25" not in words and "tuổi" not in words
+    (corpus / "lexicon" / "units.tsv").write_text("t\ttuổi\n", "utf-8")
+    best, words, after = top(build(corpus, paths.index, paths)[0])
+    assert "25" in words and "tuổi" in words
+    assert best == "cap-lai-can-cuoc" and after > before
