@@ -106,9 +106,14 @@ def read_query(query: str) -> str:
 
 
 def result_to_json(result: Result) -> dict:
+    """A bot relaying answers needs what a person sees: whether we declined, how sure we are, and who
+    handles a question for another agency (`referrals`), besides the ranked answers."""
     return {
         "query": result.query,
         "abstained": result.abstained,
+        "confidence": round(result.confidence, 6),
+        "referrals": [{"term": term, "handled_by": who} for term, who in result.referrals],
+        "notes": list(result.notes),
         "results": [
             {"id": h.id, "title": h.title, "score": round(h.score, 6), "matched": h.matched, "answer": h.answer}
             for h in result.hits

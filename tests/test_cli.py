@@ -18,14 +18,22 @@ def test_ask_json_contract(project: Paths) -> None:
     result = run("ask", "--json", "dang ky tam tru")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"query", "abstained", "results"}
+    assert set(data) == {"query", "abstained", "confidence", "referrals", "notes", "results"}
     assert data["query"] == "dang ky tam tru" and data["abstained"] is False
+    assert data["confidence"] == data["results"][0]["score"] and data["referrals"] == [] and data["notes"] == []
     first = data["results"][0]
     assert set(first) == {"id", "title", "score", "matched", "answer"}
     assert first["id"] == "tam-tru"
     scores = [r["score"] for r in data["results"]]
     assert scores == sorted(scores, reverse=True)
     assert "rebuilt" in result.stderr  # the index was missing and the user is told, on stderr
+
+
+def test_ask_json_tells_a_bot_who_handles_another_agencys_question(project: Paths) -> None:
+    data = json.loads(run("ask", "--json", "đăng ký kết hôn cần giấy tờ gì").stdout)
+    assert data["referrals"] and data["referrals"][0]["term"] == "kết hôn"
+    assert "UBND" in data["referrals"][0]["handled_by"]
+    assert data["confidence"] < (data["results"][0]["score"] if data["results"] else 1.0)
 
 
 def test_ask_prints_an_answer_card(project: Paths) -> None:
