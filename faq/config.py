@@ -65,6 +65,12 @@ class SearchConfig:
     # Confidence is multiplied by (1 - penalty) when the question names another agency's procedure
     # (corpus/lexicon/other_agencies.tsv): such questions share words with ours but are not ours.
     other_agency_penalty: float = 0.5
+    # Ranking: each document's score times (the share of the query's informativeness it contains)^this:
+    # the idf of the query's diacritic-free terms found anywhere in the document over their total. A page
+    # that matches `mất` and `báo ở đâu` but not `xe đạp điện` yields to one that has all three.
+    # Confidence stays the unmultiplied score of the document ranked first, so the abstention threshold
+    # keeps its meaning on corpora whose questions share fewer words with the answers. 0 = off.
+    term_coverage: float = 0.0
     # Work budget per channel and query: at most this many postings are read, the query's most
     # informative (highest-weighted) terms first. Common terms (character n-grams above all) have the
     # longest postings and add the least; on a small corpus the budget is never reached, on a large

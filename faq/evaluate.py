@@ -178,6 +178,7 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         "− character n-grams": (rebuilt(char=False), search),
         "− both diacritic-free channels": (rebuilt(folded=False, char=False), search),
         "− field weighting": (index, search.with_equal_fields()),
+        "− term coverage": (index, replace(search, term_coverage=0.0)),
         "− lexicon": (build_index(index.documents, cfg, type(lex)(), search), search),
         # restoration acts on queries alone: the same index, read by an analyzer without it
         "− diacritic restoration": (replace(index, analyzer_config=replace(cfg, restore=False)), search),

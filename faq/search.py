@@ -45,6 +45,7 @@ class Hit:
     answer: str
     document: Document
     contributions: tuple[Contribution, ...] = ()
+    coverage_factor: float = 1.0  # the term-coverage factor in `score` (Searcher.ranking), 1 when off
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,26 @@ class Searcher:
                 display += qv.weights[c] * sims[c][1]
         return scores, questions, display
 
+    def term_coverage(self, qv: QueryVectors) -> np.ndarray:
+        """Per document, the share of the query's informativeness it contains: the idf of the query's
+        diacritic-free terms (syllables and pairs) found in any of its fields, over their total. Read on the
+        folded channel, which accented and unaccented questions alike reach."""
+        n = len(self.index.doc_ids)
+        c = "folded" if "folded" in self.index.channels else "word"
+        idx, _ = qv.terms[c]
+        if not len(idx):
+            return np.ones(n)
+        weights = self.index.idf[c][idx]
+        return self.index.postings[c].covered(idx, weights, n) / weights.sum()
+
+    def ranking(self, qv: QueryVectors, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ranking scores, per-document factor): `scores` times term coverage ^ `term_coverage`."""
+        a = self.config.term_coverage
+        if not a:
+            return scores, np.ones_like(scores)
+        factor = self.term_coverage(qv) ** a
+        return scores * factor, factor
+
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Document indices best first; ties broken by id so results are deterministic."""
         return np.lexsort((self._ids, -np.round(scores, 12)))
@@ -199,10 +220,12 @@ class Searcher:
         return self.assess(query)[0]
 
     def assess(self, query: str) -> tuple[np.ndarray, float]:
-        """Scores of every document and the confidence in the best one, as `search` judges them."""
+        """Ranking scores of every document and the confidence in the first, as `search` judges them."""
         qv = self.vectors(query[:MAX_QUERY_CHARS])
-        scores = self.score_vector(qv)[0]
-        return scores, self.confidence(float(scores.max()) if len(scores) else 0.0, qv.referral_weight)
+        raw = self.score_vector(qv)[0]
+        ranked, _ = self.ranking(qv, raw)
+        first = self.top(ranked, 1)
+        return ranked, self.confidence(float(raw[first[0]]) if len(first) else 0.0, qv.referral_weight)
 
     def confidence(self, best: float, referral_weight: float) -> float:
         """How sure we are of the best answer: its score, discounted when another agency is named."""
@@ -219,11 +242,14 @@ class Searcher:
         truncated = len(query) > MAX_QUERY_CHARS
         text = query[:MAX_QUERY_CHARS]
         qv = self.vectors(text)
-        scores, questions, display = self.score_vector(qv)
+        raw, questions, display = self.score_vector(qv)
+        scores, factor = self.ranking(qv, raw)
         order = [d for d in self.top(scores, top_k) if scores[d] > 0.0]  # nothing in common is no hit
-        hits = tuple(self._hit(int(d), float(scores[d]), questions, display, qv, explain) for d in order)
+        hits = tuple(
+            self._hit(int(d), float(scores[d]), questions, display, qv, explain, float(factor[d])) for d in order
+        )
         referrals = qv.referrals
-        confidence = self.confidence(hits[0].score if hits else 0.0, qv.referral_weight)
+        confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv.referral_weight)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
         return Result(query, abstained, hits, truncated, notes, confidence, referrals, qv.referral_weight)
@@ -237,7 +263,14 @@ class Searcher:
         return np.arange(lo, hi) + self._questions
 
     def _hit(
-        self, d: int, score: float, questions: np.ndarray, display: np.ndarray, qv: QueryVectors, explain: bool
+        self,
+        d: int,
+        score: float,
+        questions: np.ndarray,
+        display: np.ndarray,
+        qv: QueryVectors,
+        explain: bool,
+        factor: float = 1.0,
     ) -> Hit:
         doc = self.index.documents[d]
         matched, kind, answer = doc.label, "title", _summary(doc)
@@ -255,8 +288,8 @@ class Searcher:
             matched, kind = p.text, p.kind
             if p.kind in ("qa", "section") and p.answer:
                 answer = p.answer
-        contributions = self._explain(d, qrows, questions, qv) if explain else ()
-        return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions)
+        contributions = self._explain(d, qrows, questions, qv, factor) if explain else ()
+        return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions, factor)
 
     def _answered_twin(self, row: int, qrows: np.ndarray) -> int:
         """A sample question has no answer of its own, so matching it shows the document's summary. When
@@ -277,12 +310,15 @@ class Searcher:
         self._twins[row] = best
         return best
 
-    def _explain(self, d: int, qrows: np.ndarray, questions: np.ndarray, qv: QueryVectors) -> tuple[Contribution, ...]:
-        """Each (channel, field) contribution to document d's score, with the terms behind it."""
+    def _explain(
+        self, d: int, qrows: np.ndarray, questions: np.ndarray, qv: QueryVectors, factor: float = 1.0
+    ) -> tuple[Contribution, ...]:
+        """Each (channel, field) contribution to document d's score, with the terms behind it; `factor` is
+        d's term-coverage factor (`ranking`), applied to every contribution as it was to the score."""
         out = []
         n = len(self.index.doc_ids)
         one = {c: (earn[d : d + 1], full) for c, (earn, full) in self._coverage.items()}
-        scale = float(coverage_scale(one, qv.weights)[0])  # as score_vector scaled d, for d alone
+        scale = float(coverage_scale(one, qv.weights)[0]) * factor  # as score_vector and ranking scaled d
         best_row = int(qrows[int(np.argmax(questions[qrows]))]) if len(qrows) else None
         for c in self.index.channels:
             idx, w = qv.terms[c]

@@ -9,7 +9,9 @@ into the top 3).
 Search: a seeded random sample of weightings (Dirichlet over channels and over fields), then the mean
 of the best few. A single best point on a few hundred dev queries sits on a noisy plateau and swings
 from run to run; averaging the good region gives weights that move only when the data moves (a
-variance-reduction choice, made before looking at test results). The test set is never seen here.
+variance-reduction choice, made before looking at test results). Then the other-agency penalty and
+the term-coverage exponent (`SearchConfig.term_coverage`) are chosen together on a small grid. The test
+set is never seen here.
 """
 
 from __future__ import annotations
@@ -43,9 +45,11 @@ class _Cache:
         questions = index.question_passages  # the first passages: sample and Q&A questions, in document order
         self.passages = np.zeros((len(queries), len(self.channels), questions))
         referral_weights = []
+        self.term_coverage = np.zeros((len(queries), len(ids)))  # Searcher.term_coverage per query
         for qi, q in enumerate(queries):
             qv = searcher.vectors(q.query)
             referral_weights.append(qv.referral_weight)
+            self.term_coverage[qi] = searcher.term_coverage(qv)
             sims = searcher.channel_sims(qv)
             for ci, c in enumerate(self.channels):
                 self.fields[qi, ci] = sims[c][0]
@@ -79,9 +83,21 @@ class _Cache:
         scale = np.stack([per_kind[a] for a in self.comparable]) if self.comparable else 1.0
         return (scores + fw_all["question_max"] / total * best) * scale
 
+    def ranked(self, config: SearchConfig) -> np.ndarray:
+        """`scores` as `Searcher.ranking` orders them."""
+        scores = self.scores(config)
+        return scores * self.term_coverage**config.term_coverage if config.term_coverage else scores
 
-def _objective(scores: np.ndarray, cache: _Cache, penalty: float) -> tuple[float, float, float, float]:
-    """(objective, accuracy@1, mrr@10, threshold) for a score matrix and an other-agency penalty."""
+
+def _objective(
+    scores: np.ndarray, cache: _Cache, penalty: float, term_coverage: float = 0.0
+) -> tuple[float, float, float, float]:
+    """(objective, accuracy@1, mrr@10, threshold) for a score matrix, an other-agency penalty and a
+    term-coverage exponent. Ranking multiplies by term coverage; confidence is the first document's own
+    score, as in `Searcher.search`."""
+    raw = scores
+    if term_coverage:
+        scores = raw * cache.term_coverage**term_coverage
     order = np.lexsort((np.broadcast_to(cache.ids, scores.shape), -np.round(scores, 12)), axis=1)
     rel_sorted = np.take_along_axis(cache.relevant, order, axis=1)
     inscope = cache.in_scope
@@ -93,12 +109,13 @@ def _objective(scores: np.ndarray, cache: _Cache, penalty: float) -> tuple[float
     wanted = cache.relevant.sum(axis=1)
     recall3 = rel_sorted[:, :3].sum(axis=1) / np.maximum(wanted, 1)
     r3 = float(np.mean(recall3[inscope])) if inscope.any() else 0.0
-    top = discounted(scores.max(axis=1), penalty, cache.referral_weights)
+    top = discounted(np.take_along_axis(raw, order[:, :1], axis=1)[:, 0], penalty, cache.referral_weights)
     threshold, f1 = best_threshold(top, ~inscope, MAX_FALSE_ABSTENTION)
     return acc + mrr + r3 + 0.5 * f1, acc, mrr, threshold
 
 
 PENALTIES = (0.0, 0.25, 0.5, 0.75, 0.9)
+TERM_COVERAGE = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, str]:
@@ -117,7 +134,7 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
         )
 
     def measure(config: SearchConfig) -> tuple[float, float, float, float]:
-        return _objective(cache.scores(config), cache, config.other_agency_penalty)
+        return _objective(cache.scores(config), cache, config.other_agency_penalty, config.term_coverage)
 
     start = measure(default)
     cws = rng.dirichlet(np.full(len(channels), 2.0), SAMPLES)
@@ -131,14 +148,15 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
     fw = np.mean([t[2] for t in top], axis=0)
     config, best = None, None
     for penalty in PENALTIES:
-        trial = config_of(cw, fw, penalty)
-        result = measure(trial)
-        if best is None or result[0] > best[0] + 1e-9:
-            config, best = trial, result
+        for exponent in TERM_COVERAGE:
+            trial = replace(config_of(cw, fw, penalty), term_coverage=exponent)
+            result = measure(trial)
+            if best is None or result[0] > best[0] + 1e-9:
+                config, best = trial, result
     config = replace(config, threshold=best[3])
     summary = (
         f"dev objective {start[0]:.4f} (defaults) -> {best[0]:.4f} (acc@1 {best[1]:.4f}, MRR@10 {best[2]:.4f}); "
         f"best single sample {scored[0][0]:.4f}; threshold {best[3]:.4f}, other-agency penalty "
-        f"{config.other_agency_penalty}"
+        f"{config.other_agency_penalty}, term coverage ^{config.term_coverage}"
     )
     return config, summary

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -249,9 +251,41 @@ def test_the_tuner_scores_as_the_searcher_does(built, tmp_path) -> None:
     )
     for index in (built[0], _faq_index(tmp_path, FAQ_ROWS)):
         queries = [EvalQuery(q, (index.doc_ids[0],), "formal") for q in ("tạm trú", "mat can cuoc", "passport o dau")]
-        searcher = Searcher(index, config)
-        expected = np.array([searcher.score(q.query) for q in queries])
-        assert np.allclose(_Cache(index, queries).scores(config), expected, rtol=1e-9, atol=1e-12)
+        for exponent in (0.0, 0.5):
+            searcher = Searcher(index, replace(config, term_coverage=exponent))
+            expected = np.array([searcher.score(q.query) for q in queries])
+            ranked = _Cache(index, queries).ranked(replace(config, term_coverage=exponent))
+            assert np.allclose(ranked, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_term_coverage_ranks_by_the_share_of_the_question_a_document_holds(built) -> None:
+    """A document missing the question's rarer words is multiplied down; confidence stays the first
+    document's own score, and the explanation still adds up to the ranking score."""
+    index, _ = built
+    query = "mất căn cước ở nước ngoài làm lại hộ chiếu"
+    plain = Searcher(index)
+    covered = Searcher(index, replace(plain.config, term_coverage=1.0))
+    qv = covered.vectors(query)
+    share = covered.term_coverage(qv)
+    assert share.shape == (len(index.doc_ids),) and np.all((share >= 0) & (share <= 1 + 1e-12))
+    assert np.allclose(covered.score(query), plain.score(query) * share)
+    raw = plain.score(query)
+    result = covered.search(query, explain=True)
+    first = index.doc_ids.index(result.hits[0].id)
+    assert result.confidence == pytest.approx(raw[first])
+    for hit in result.hits:
+        assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
+
+
+def test_postings_covered_counts_each_term_once_per_document() -> None:
+    from faq.postings import Postings
+
+    # 2 terms x (2 fields x 3 documents): term 0 in doc 0 (both fields) and doc 2; term 1 in doc 2 only
+    indptr = np.array([0, 3, 4])
+    indices = np.array([0, 3, 5, 2], dtype=np.int32)
+    p = Postings(np.ones(4, np.float32), indices, indptr, (2, 6))
+    assert np.allclose(p.covered(np.array([0, 1]), np.array([2.0, 5.0]), 3), [2.0, 0.0, 7.0])
+    assert np.allclose(p.covered(np.array([], dtype=np.int64), np.array([]), 3), [0.0, 0.0, 0.0])
 
 
 def test_a_faq_file_of_answers_alone_builds_and_answers(tmp_path) -> None:
