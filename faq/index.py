@@ -39,7 +39,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import BinaryIO
@@ -70,7 +70,7 @@ from faq.storage import (
 )
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -107,6 +107,9 @@ class Index:
     passage_docs: np.ndarray  # the document of each passage
     question_passages: int  # how many passages (the first ones) are sample questions or Q&A questions
     present: dict[str, np.ndarray]  # channel -> per document: bit f set when field f has terms, bit 4 questions
+    # the coverage channel (COVERAGE_CHANNEL's choice) -> terms x documents, 1 where the term occurs in any
+    # field: which documents hold a query's words, read in one gather (Searcher.term_coverage)
+    doc_postings: dict[str, Postings] = field(default_factory=dict)
     dictionary: tuple[str, ...] = ()  # the language's syllables, to tell a typo from a word (faq.spelling)
 
     @property
@@ -158,6 +161,12 @@ def vectorize(tokens: Sequence[str], vocab: dict[str, int], idf: np.ndarray) -> 
     weights = tf * idf[idx]
     norm = np.sqrt(np.dot(weights, weights))
     return idx, weights / norm if norm > 0 else weights
+
+
+def coverage_channel(channels: Sequence[str]) -> str:
+    """The channel term coverage is read on: diacritic-free syllables, which accented and unaccented
+    questions alike reach; the word channel when an index has none."""
+    return "folded" if "folded" in channels else "word"
 
 
 def _term_major(matrix) -> Postings:
@@ -214,6 +223,8 @@ def build_index(
     postings: dict[str, Postings] = {}
     passage_postings: dict[str, Postings] = {}
     present: dict[str, np.ndarray] = {}
+    doc_postings: dict[str, Postings] = {}
+    covering = coverage_channel(channels)
     n = len(documents)
     k = len(DOC_FIELDS)
     question_docs = np.array([p.doc for p in passages[: len(question_rows)]], dtype=np.int64)
@@ -239,8 +250,12 @@ def build_index(
         if whole.nnz == 0:  # e.g. character n-grams of answers without titles or questions: nothing to match
             vocab[c], idf[c] = {}, np.zeros(0)
             postings[c], passage_postings[c] = Postings.empty(0, k * n), Postings.empty(0, len(wanted))
+            if c == covering:
+                doc_postings[c] = Postings.empty(0, n)
             del fields, passage_rows, whole
             continue
+        if c == covering:  # 1 where a term occurs in any field of the document
+            doc_postings[c] = _term_major(whole.sign())
         fitted = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(whole)
         # Documents are stored as log-tf vectors and idf weighs the query alone (see module doc), unless
         # the configuration asks for idf on both sides.
@@ -291,6 +306,7 @@ def build_index(
         np.array([p.doc for p in passages], dtype=np.int64),
         len(question_rows),
         {c: present[c] for c in channels},
+        doc_postings,
         tuple(dictionary_syllables()) if analyzer_config.repair else (),
     )
 
@@ -345,7 +361,10 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
     for c in index.channels:
         arrays[f"idf.{c}"] = index.idf[c]
         arrays[f"{c}.present"] = index.present[c]
-        for name, m in ((f"{c}.postings", index.postings[c]), (f"{c}.passages", index.passage_postings[c])):
+        named = [(f"{c}.postings", index.postings[c]), (f"{c}.passages", index.passage_postings[c])]
+        if c in index.doc_postings:
+            named.append((f"{c}.docs", index.doc_postings[c]))
+        for name, m in named:
             arrays[f"{name}.data"] = m.data
             arrays[f"{name}.indices"] = m.indices
             arrays[f"{name}.indptr"] = m.indptr
@@ -494,6 +513,8 @@ def _load_build(directory: Path) -> Index:
 
         postings = {c: mat(f"{c}.postings") for c in channels}
         passage_postings = {c: mat(f"{c}.passages") for c in channels}
+        covering = coverage_channel(channels)
+        doc_postings = {covering: mat(f"{covering}.docs")}
         present = {c: np.asarray(arrays[f"{c}.present"], dtype=np.uint8) for c in channels}
         passage_docs = np.asarray(arrays["passages.doc"], dtype=np.int64)
         dictionary = json.loads(raw["dictionary.json"][:])
@@ -521,6 +542,10 @@ def _load_build(directory: Path) -> Index:
             raise IndexError_(f"index {directory}: field presence of channel {c} is inconsistent; {REBUILD_HINT}")
         if passage_postings[c].shape != (len(vocab[c]), width) or len(idf[c]) != len(vocab[c]):
             raise IndexError_(f"index {directory}: passages of channel {c} have the wrong shape; {REBUILD_HINT}")
+        if c in doc_postings and doc_postings[c].shape != (len(vocab[c]), len(documents)):
+            raise IndexError_(
+                f"index {directory}: document postings of channel {c} have the wrong shape; {REBUILD_HINT}"
+            )
     if stamp:
         record_verified(directory, stamp)
     return Index(
@@ -538,5 +563,6 @@ def _load_build(directory: Path) -> Index:
         passage_docs,
         questions,
         present,
+        doc_postings,
         dictionary,
     )

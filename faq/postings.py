@@ -69,20 +69,6 @@ class Postings:
         values = np.concatenate([self.data[a:b] for a, b in zip(starts, ends, strict=True)])
         return np.bincount(columns, weights=values * np.repeat(weights, lengths), minlength=self.shape[1])
 
-    def covered(self, terms: np.ndarray, weights: np.ndarray, groups: int) -> np.ndarray:
-        """Per group of columns (column % groups: a document, whatever the field), the sum of the weights
-        of the terms occurring in it at least once."""
-        if len(terms) == 0:
-            return np.zeros(groups)
-        starts, ends = self.indptr[terms].tolist(), self.indptr[terms + 1].tolist()
-        lengths = np.subtract(ends, starts)
-        if not lengths.sum():
-            return np.zeros(groups)
-        columns = np.concatenate([self.indices[a:b] for a, b in zip(starts, ends, strict=True)])
-        owner = np.repeat(np.arange(len(terms), dtype=np.int64), lengths)
-        pairs = np.unique(owner * groups + columns % groups)  # each (term, group) once
-        return np.bincount(pairs % groups, weights=np.asarray(weights, dtype=float)[pairs // groups], minlength=groups)
-
     def values_at(self, terms: np.ndarray, column: int) -> np.ndarray:
         """The stored weight of each term in one column (0 where absent), for explanations."""
         out = np.zeros(len(terms))

@@ -17,7 +17,7 @@ import numpy as np
 
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
-from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, vectorize
+from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, coverage_channel, vectorize
 from faq.text import asked_part, fold, has_diacritics, normalize, syllables
 
 MAX_QUERY_CHARS = 2000
@@ -179,15 +179,14 @@ class Searcher:
 
     def term_coverage(self, qv: QueryVectors) -> np.ndarray:
         """Per document, the share of the query's informativeness it contains: the idf of the query's
-        diacritic-free terms (syllables and pairs) found in any of its fields, over their total. Read on the
-        folded channel, which accented and unaccented questions alike reach."""
-        n = len(self.index.doc_ids)
-        c = "folded" if "folded" in self.index.channels else "word"
+        terms on the coverage channel (`faq.index.coverage_channel`) found in any of its fields, over their
+        total. One gather over the index's document postings, as cheap as one channel's scoring."""
+        c = coverage_channel(self.index.channels)
         idx, _ = qv.terms[c]
-        if not len(idx):
-            return np.ones(n)
+        if not len(idx) or c not in self.index.doc_postings:
+            return np.ones(len(self.index.doc_ids))
         weights = self.index.idf[c][idx]
-        return self.index.postings[c].covered(idx, weights, n) / weights.sum()
+        return self.index.doc_postings[c].weighted_sum(idx, weights) / weights.sum()
 
     def ranking(self, qv: QueryVectors, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(ranking scores, per-document factor): `scores` times term coverage ^ `term_coverage`."""

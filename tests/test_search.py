@@ -277,15 +277,19 @@ def test_term_coverage_ranks_by_the_share_of_the_question_a_document_holds(built
         assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
 
 
-def test_postings_covered_counts_each_term_once_per_document() -> None:
-    from faq.postings import Postings
+def test_document_postings_mark_every_document_holding_a_term_once(built) -> None:
+    """Term coverage reads one 0/1 row per term: any field of the document, counted once."""
+    from faq.index import DOC_FIELDS, coverage_channel
 
-    # 2 terms x (2 fields x 3 documents): term 0 in doc 0 (both fields) and doc 2; term 1 in doc 2 only
-    indptr = np.array([0, 3, 4])
-    indices = np.array([0, 3, 5, 2], dtype=np.int32)
-    p = Postings(np.ones(4, np.float32), indices, indptr, (2, 6))
-    assert np.allclose(p.covered(np.array([0, 1]), np.array([2.0, 5.0]), 3), [2.0, 0.0, 7.0])
-    assert np.allclose(p.covered(np.array([], dtype=np.int64), np.array([]), 3), [0.0, 0.0, 0.0])
+    index, _ = built
+    c = coverage_channel(index.channels)
+    docs, fields = index.doc_postings[c], index.postings[c]
+    n = len(index.doc_ids)
+    assert docs.shape == (len(index.vocab[c]), n) and np.all(docs.data == 1.0)
+    for t in range(0, docs.shape[0], max(1, docs.shape[0] // 50)):
+        in_fields = set((fields.indices[fields.indptr[t] : fields.indptr[t + 1]] % n).tolist())
+        assert set(docs.indices[docs.indptr[t] : docs.indptr[t + 1]].tolist()) == in_fields
+    assert len(DOC_FIELDS) * n == fields.shape[1]
 
 
 def test_a_faq_file_of_answers_alone_builds_and_answers(tmp_path) -> None:
