@@ -83,10 +83,13 @@ class _Cache:
         scale = np.stack([per_kind[a] for a in self.comparable]) if self.comparable else 1.0
         return (scores + fw_all["question_max"] / total * best) * scale
 
+    def covered(self, scores: np.ndarray, exponent: float) -> np.ndarray:
+        """Scores times term coverage ^ exponent, as `Searcher.ranking` multiplies them."""
+        return scores * self.term_coverage**exponent if exponent else scores
+
     def ranked(self, config: SearchConfig) -> np.ndarray:
         """`scores` as `Searcher.ranking` orders them."""
-        scores = self.scores(config)
-        return scores * self.term_coverage**config.term_coverage if config.term_coverage else scores
+        return self.covered(self.scores(config), config.term_coverage)
 
 
 def _objective(
@@ -95,9 +98,7 @@ def _objective(
     """(objective, accuracy@1, mrr@10, threshold) for a score matrix, an other-agency penalty and a
     term-coverage exponent. Ranking multiplies by term coverage; confidence is the first document's own
     score, as in `Searcher.search`."""
-    raw = scores
-    if term_coverage:
-        scores = raw * cache.term_coverage**term_coverage
+    raw, scores = scores, cache.covered(scores, term_coverage)
     order = np.lexsort((np.broadcast_to(cache.ids, scores.shape), -np.round(scores, 12)), axis=1)
     rel_sorted = np.take_along_axis(cache.relevant, order, axis=1)
     inscope = cache.in_scope
