@@ -107,7 +107,7 @@ class Index:
     passage_docs: np.ndarray  # the document of each passage
     question_passages: int  # how many passages (the first ones) are sample questions or Q&A questions
     present: dict[str, np.ndarray]  # channel -> per document: bit f set when field f has terms, bit 4 questions
-    # the coverage channel (COVERAGE_CHANNEL's choice) -> terms x documents, 1 where the term occurs in any
+    # the coverage channel (`coverage_channel`) -> terms x documents, 1 where the term occurs in any
     # field: which documents hold a query's words, read in one gather (Searcher.term_coverage)
     doc_postings: dict[str, Postings] = field(default_factory=dict)
     dictionary: tuple[str, ...] = ()  # the language's syllables, to tell a typo from a word (faq.spelling)

@@ -9,7 +9,7 @@ corpus/lexicon/
   fixed_words.txt   one term a line                     (multi-syllable terms the segmenter keeps whole)
   other_agencies.tsv `term<TAB>who handles it`          (`kết hôn` -> UBND cấp xã: questions for other agencies)
   units.tsv         `suffix<TAB>word`                   (`t` -> `tuổi`: `bé 10t` reads `bé 10 tuổi`; numbers only)
-All three apply to queries only (documents are written in standard language), matched by letters
+All of them apply to queries only (documents are written in standard language), matched by letters
 whatever the diacritics (`ca vet`, `cà vẹt` hit `cà vẹt`), except that a rewrite takes a word typed with
 diacritics at its word: `hỏng` does not hit `hông` (faq.analyzer). Lines starting with `#` and blank lines are
 ignored. Every problem is reported as `file:line: problem`.
@@ -17,6 +17,7 @@ ignored. Every problem is reported as `file:line: problem`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,15 @@ def _lines(path: Path, problems: list[str]) -> list[tuple[int, str]]:
 
 
 def _pairs(
-    path: Path, problems: list[str], layout: str, phrase_target: bool, deletable: bool = False
+    path: Path,
+    problems: list[str],
+    layout: str,
+    phrase_target: bool,
+    deletable: bool = False,
+    key_problem: Callable[[tuple[str, ...]], str | None] | None = None,
 ) -> list[tuple[tuple[str, ...], object]]:
-    """Two-column lines keyed by a phrase; the key must be unique. `layout` names the columns in errors."""
+    """Two-column lines keyed by a phrase; the key must be unique. `layout` names the columns in errors;
+    `key_problem` says what is wrong with a key a file allows fewer of (units: one run of letters)."""
     entries, seen = [], {}
     for number, line in _lines(path, problems):
         cols = [c.strip() for c in line.split("\t")]
@@ -103,6 +110,10 @@ def _pairs(
             problems.append(f"{path}:{number}: expected two columns `{layout}`, got {line!r}")
             continue
         key = _phrase(cols[0])
+        why = key_problem(key) if key_problem and key else None
+        if why:
+            problems.append(f"{path}:{number}: {why}: {cols[0]!r}")
+            continue
         deletes = deletable and cols[1] == DELETE  # a chat phrase that asks nothing: `có ở đó không`
         target = () if deletes else _phrase(cols[1]) if phrase_target else cols[1]
         if not key or not (target or deletes):
@@ -135,26 +146,12 @@ def parse_referrals(path: Path, problems: list[str]) -> list[tuple[tuple[str, ..
 def parse_units(path: Path, problems: list[str]) -> list[tuple[str, tuple[str, ...]]]:
     """`suffix<TAB>word` lines. A suffix is one run of letters and means its word only when glued to a
     number (`10t`, `15tr`), so `t` alone stays free for `tôi`."""
-    entries: list[tuple[str, tuple[str, ...]]] = []
-    seen: dict[str, int] = {}
-    for number, line in _lines(path, problems):
-        cols = [c.strip() for c in line.split("\t")]
-        if len(cols) != 2 or not all(cols):
-            problems.append(f"{path}:{number}: expected two columns `suffix<TAB>word`, got {line!r}")
-            continue
-        key, word = _phrase(cols[0]), _phrase(cols[1])
-        if len(key) != 1 or not key[0].isalpha():
-            problems.append(f"{path}:{number}: a suffix is one run of letters, no digits or spaces: {cols[0]!r}")
-            continue
-        if not word:
-            problems.append(f"{path}:{number}: an entry has no letters or digits: {line!r}")
-            continue
-        if key[0] in seen:
-            problems.append(f"{path}:{number}: `{cols[0]}` is already defined on line {seen[key[0]]}")
-            continue
-        seen[key[0]] = number
-        entries.append((key[0], word))
-    return entries
+
+    def one_run_of_letters(key: tuple[str, ...]) -> str | None:
+        return None if len(key) == 1 and key[0].isalpha() else "a suffix is one run of letters, no digits or spaces"
+
+    pairs = _pairs(path, problems, "suffix<TAB>word", phrase_target=True, key_problem=one_run_of_letters)
+    return [(key[0], word) for key, word in pairs]  # type: ignore[misc]
 
 
 def parse_synonyms(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], ...]]:
