@@ -7,7 +7,8 @@ công dân`)] -> channels:
   word    underthesea words (accented text) and their bigrams, stop words removed; a query typed without
           diacritics is read as the index's accented words instead (`faq.restore`)
   folded  diacritic-free syllables and bigrams: `dang ky tam tru` meets `đăng ký tạm trú`
-  char    character n-grams of the folded text: typos and glued words (`tamtru`)
+  char    character n-grams of the folded text: typos and glued words (`tamtru`). Off by default
+          (`AnalyzerConfig.char`): with typo repair in place they showed no gain (see the README)
 The index stores the configuration and lexicon it was built with, so queries are analysed identically.
 """
 

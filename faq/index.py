@@ -10,12 +10,15 @@ a question column 0.877 against 0.857, and the police corpus loaded as answers a
 0.850: less fitted to one corpus's shape.
 
 The vectors are stored term-major, like an inverted index: row = term, columns = the documents of each
-field side by side (`postings`), and the passages (`passage_postings`), so a query touches only its own
-terms' rows and its cost grows with those postings, not with the corpus. Values are float32, positions
-int32.
+field side by side (`postings`), and the question passages (`question_postings`), so a query touches
+only its own terms' rows and its cost grows with those postings, not with the corpus. Values are
+float32, positions int32.
 
-Sections are kept as passages in the word and folded channels only (to show which section matched);
-the character channel, the largest, indexes titles, aliases and sample questions alone.
+Sections are kept as passages in the word and folded channels only, to show which section of an answer
+matched; the character channel (off by default), the largest, indexes titles, aliases and sample
+questions alone. They
+play no part in ranking, so they are stored the other way round (`section_rows`: row = section): only
+the shown hits' sections are read, a handful of rows, instead of every section's postings.
 
 Saved as plain files (JSON, JSON lines and an uncompressed `.npz`), listed with their size, CRC-32 and
 sha256 in `manifest.json`. Loading memory-maps them, verifies them (faq.storage remembers files that
@@ -70,7 +73,7 @@ from faq.storage import (
 )
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -101,7 +104,7 @@ class Index:
     vocab: dict[str, dict[str, int]]
     idf: dict[str, np.ndarray]
     postings: dict[str, Postings]  # channel -> terms x (fields * docs)
-    passage_postings: dict[str, Postings]  # channel -> terms x passages (question ones only for char)
+    question_postings: dict[str, Postings]  # channel -> terms x question passages (rows [0, Q) of `passages`)
     manifest: dict
     doc_ids: list[str]
     passage_docs: np.ndarray  # the document of each passage
@@ -110,6 +113,8 @@ class Index:
     # the coverage channel (`coverage_channel`) -> terms x documents, 1 where the term occurs in any
     # field: which documents hold a query's words, read in one gather (Searcher.term_coverage)
     doc_postings: dict[str, Postings] = field(default_factory=dict)
+    # SECTION_CHANNELS -> section passages x terms (rows [Q, P) of `passages`, section-major)
+    section_rows: dict[str, Postings] = field(default_factory=dict)
     dictionary: tuple[str, ...] = ()  # the language's syllables, to tell a typo from a word (faq.spelling)
 
     @property
@@ -138,9 +143,9 @@ class Index:
     def word_frequencies(self) -> dict[str, int]:
         """Each word and word bigram: in how many document fields and passages it occurs (computed once:
         the restorer and the speller both start from it)."""
-        fields = np.diff(self.postings["word"].indptr)
-        passages = np.diff(self.passage_postings["word"].indptr)
-        counts = fields + passages
+        counts = np.diff(self.postings["word"].indptr) + np.diff(self.question_postings["word"].indptr)
+        if "word" in self.section_rows:
+            counts = counts + np.bincount(self.section_rows["word"].indices, minlength=len(counts))
         return {t: int(counts[i]) for t, i in self.vocab["word"].items()}
 
 
@@ -221,7 +226,8 @@ def build_index(
     vocab: dict[str, dict[str, int]] = {}
     idf: dict[str, np.ndarray] = {}
     postings: dict[str, Postings] = {}
-    passage_postings: dict[str, Postings] = {}
+    question_postings: dict[str, Postings] = {}
+    section_postings: dict[str, Postings] = {}
     present: dict[str, np.ndarray] = {}
     doc_postings: dict[str, Postings] = {}
     covering = coverage_channel(channels)
@@ -240,19 +246,19 @@ def build_index(
     for c in sorted(channels, key=lambda c: -counts.entries[c]):  # the largest first: less held meanwhile
         rows = counts.matrix(c)
         fields = rows[np.concatenate([counts.field_rows(f) for f in DOC_FIELDS])]  # field-major: f * n + d
-        wanted = question_rows + (section_rows if c in SECTION_CHANNELS else [])
-        passage_rows = rows[np.array(wanted, dtype=np.int64)]
+        question_part = rows[np.array(question_rows, dtype=np.int64)]
+        section_part = rows[np.array(section_rows, dtype=np.int64)] if c in SECTION_CHANNELS else None
         del rows
-        present[c] = presence(
-            np.diff(fields.indptr) > 0, np.diff(passage_rows.indptr)[: len(question_rows)] > 0, question_docs, n
-        )
+        present[c] = presence(np.diff(fields.indptr) > 0, np.diff(question_part.indptr) > 0, question_docs, n)
         whole = owner @ fields
         if whole.nnz == 0:  # e.g. character n-grams of answers without titles or questions: nothing to match
             vocab[c], idf[c] = {}, np.zeros(0)
-            postings[c], passage_postings[c] = Postings.empty(0, k * n), Postings.empty(0, len(wanted))
+            postings[c], question_postings[c] = Postings.empty(0, k * n), Postings.empty(0, len(question_rows))
             if c == covering:
                 doc_postings[c] = Postings.empty(0, n)
-            del fields, passage_rows, whole
+            if section_part is not None:
+                section_postings[c] = Postings.empty(len(section_rows))
+            del fields, question_part, section_part, whole
             continue
         if c == covering:  # 1 where a term occurs in any field of the document
             doc_postings[c] = _term_major(whole.sign())
@@ -267,11 +273,15 @@ def build_index(
         idf[c] = np.asarray(fitted.idf_, dtype=np.float64)
         postings[c] = _term_major(transformer.transform(fields, copy=False))  # in place: no second copy
         del fields
-        if passage_rows.shape[0]:
-            passage_postings[c] = _term_major(transformer.transform(passage_rows, copy=False))
+        if question_part.shape[0]:
+            question_postings[c] = _term_major(transformer.transform(question_part, copy=False))
         else:  # e.g. a FAQ file of answers without questions: no sample questions in this channel
-            passage_postings[c] = Postings.empty(len(counts.vocab[c]))
-        del passage_rows
+            question_postings[c] = Postings.empty(len(counts.vocab[c]))
+        del question_part
+        if section_part is not None:  # row = section, as it comes
+            matrix = transformer.transform(section_part, copy=False).astype(np.float32, copy=False).tocsr()
+            section_postings[c] = Postings.from_csr(matrix)
+            del matrix, section_part
     if not any(vocab.values()):
         raise CorpusError("the corpus yields no indexable words (is the text empty?)")
     stage_seconds["matrices"] = round(time.perf_counter() - t0, 3)
@@ -300,13 +310,14 @@ def build_index(
         vocab,
         idf,
         postings,
-        passage_postings,
+        question_postings,
         manifest,
         [d.id for d in documents],
         np.array([p.doc for p in passages], dtype=np.int64),
         len(question_rows),
         {c: present[c] for c in channels},
         doc_postings,
+        section_postings,
         tuple(dictionary_syllables()) if analyzer_config.repair else (),
     )
 
@@ -361,9 +372,11 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
     for c in index.channels:
         arrays[f"idf.{c}"] = index.idf[c]
         arrays[f"{c}.present"] = index.present[c]
-        named = [(f"{c}.postings", index.postings[c]), (f"{c}.passages", index.passage_postings[c])]
+        named = [(f"{c}.postings", index.postings[c]), (f"{c}.questions", index.question_postings[c])]
         if c in index.doc_postings:
             named.append((f"{c}.docs", index.doc_postings[c]))
+        if c in index.section_rows:
+            named.append((f"{c}.sections", index.section_rows[c]))
         for name, m in named:
             arrays[f"{name}.data"] = m.data
             arrays[f"{name}.indices"] = m.indices
@@ -512,7 +525,8 @@ def _load_build(directory: Path) -> Index:
             return postings
 
         postings = {c: mat(f"{c}.postings") for c in channels}
-        passage_postings = {c: mat(f"{c}.passages") for c in channels}
+        question_postings = {c: mat(f"{c}.questions") for c in channels}
+        section_rows = {c: mat(f"{c}.sections") for c in channels if c in SECTION_CHANNELS}
         covering = coverage_channel(channels)
         doc_postings = {covering: mat(f"{covering}.docs")}
         present = {c: np.asarray(arrays[f"{c}.present"], dtype=np.uint8) for c in channels}
@@ -535,13 +549,14 @@ def _load_build(directory: Path) -> Index:
     ):
         raise IndexError_(f"index {directory}: passages are out of order; {REBUILD_HINT}")
     for c in channels:
-        width = len(passages) if c in SECTION_CHANNELS else questions
         if postings[c].shape != (len(vocab[c]), len(DOC_FIELDS) * len(documents)):
             raise IndexError_(f"index {directory}: postings of channel {c} have the wrong shape; {REBUILD_HINT}")
         if len(present[c]) != len(doc_ids) or (len(present[c]) and present[c].max() >> (QUESTIONS_BIT + 1)):
             raise IndexError_(f"index {directory}: field presence of channel {c} is inconsistent; {REBUILD_HINT}")
-        if passage_postings[c].shape != (len(vocab[c]), width) or len(idf[c]) != len(vocab[c]):
-            raise IndexError_(f"index {directory}: passages of channel {c} have the wrong shape; {REBUILD_HINT}")
+        if question_postings[c].shape != (len(vocab[c]), questions) or len(idf[c]) != len(vocab[c]):
+            raise IndexError_(f"index {directory}: questions of channel {c} have the wrong shape; {REBUILD_HINT}")
+        if c in section_rows and section_rows[c].shape != (len(passages) - questions, len(vocab[c])):
+            raise IndexError_(f"index {directory}: sections of channel {c} have the wrong shape; {REBUILD_HINT}")
         if c in doc_postings and doc_postings[c].shape != (len(vocab[c]), len(documents)):
             raise IndexError_(
                 f"index {directory}: document postings of channel {c} have the wrong shape; {REBUILD_HINT}"
@@ -557,12 +572,13 @@ def _load_build(directory: Path) -> Index:
         vocab,
         idf,
         postings,
-        passage_postings,
+        question_postings,
         manifest,
         doc_ids,
         passage_docs,
         questions,
         present,
         doc_postings,
+        section_rows,
         dictionary,
     )

@@ -69,6 +69,19 @@ class Postings:
         values = np.concatenate([self.data[a:b] for a, b in zip(starts, ends, strict=True)])
         return np.bincount(columns, weights=values * np.repeat(weights, lengths), minlength=self.shape[1])
 
+    def row_dots(self, lo: int, hi: int, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Dot products of rows lo..hi-1 with a sparse vector (`terms` ascending, `weights`), read in the
+        other orientation: rows are passages, columns terms. How a hit's few sections are scored without
+        scoring every section of the corpus."""
+        a, b = int(self.indptr[lo]), int(self.indptr[hi])
+        if hi <= lo or a == b or not len(terms):
+            return np.zeros(max(hi - lo, 0))
+        columns, values = self.indices[a:b], self.data[a:b]
+        at = np.minimum(np.searchsorted(terms, columns), len(terms) - 1)
+        products = np.where(terms[at] == columns, values * weights[at], 0.0)
+        rows = np.repeat(np.arange(hi - lo), np.diff(self.indptr[lo : hi + 1]))
+        return np.bincount(rows, weights=products, minlength=hi - lo)
+
     def values_at(self, terms: np.ndarray, column: int) -> np.ndarray:
         """The stored weight of each term in one column (0 where absent), for explanations."""
         out = np.zeros(len(terms))

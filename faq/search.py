@@ -143,21 +143,22 @@ class Searcher:
 
     def channel_sims(self, qv: QueryVectors) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per channel: the query's cosine with every (field, document), as a (fields, docs) array, and
-        with every passage the channel holds. Only the query terms' posting rows are read."""
+        with every question passage. Only the query terms' posting rows are read."""
         n = len(self.index.doc_ids)
         out = {}
         for c in self.index.channels:
             idx, w = qv.terms[c]
-            postings, passages = self.index.postings[c], self.index.passage_postings[c]
+            postings, questions = self.index.postings[c], self.index.question_postings[c]
             if len(idx) == 0:
-                out[c] = (np.zeros((len(DOC_FIELDS), n)), np.zeros(passages.shape[1]))
+                out[c] = (np.zeros((len(DOC_FIELDS), n)), np.zeros(questions.shape[1]))
                 continue
             fields = postings.weighted_sum(idx, w).reshape(len(DOC_FIELDS), n)
-            out[c] = (fields, passages.weighted_sum(idx, w))
+            out[c] = (fields, questions.weighted_sum(idx, w))
         return out
 
     def score_vector(self, qv: QueryVectors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(document scores, question-passage scores, display scores of all passages) for a query."""
+        """(document scores, question-passage scores, display scores of the question passages) for a
+        query; a hit's sections get their display scores when it is shown (`_section_display`)."""
         n = len(self.index.doc_ids)
         sims = self.channel_sims(qv)
         fw = np.array([self.field_weights[f] for f in DOC_FIELDS])
@@ -165,13 +166,13 @@ class Searcher:
         questions = np.zeros(self._questions)
         for c, (fields, passages) in sims.items():
             scores += qv.weights[c] * (fw @ fields)
-            questions += qv.weights[c] * passages[: self._questions]
+            questions += qv.weights[c] * passages
         best = np.zeros(n)
         if self._questions:
             best[self._group_docs] = np.maximum.reduceat(questions, self._group_starts)
         scores += self.field_weights["question_max"] * best
         scores *= coverage_scale(self._coverage, qv.weights)
-        display = np.zeros(len(self.index.passage_docs))
+        display = np.zeros(self._questions)
         for c in SECTION_CHANNELS:  # sections exist in these channels only, so they alone pick what matched
             if c in sims:
                 display += qv.weights[c] * sims[c][1]
@@ -261,6 +262,16 @@ class Searcher:
         lo, hi = np.searchsorted(self._section_doc, [d, d + 1])
         return np.arange(lo, hi) + self._questions
 
+    def _section_display(self, d: int, qv: QueryVectors) -> np.ndarray:
+        """Display scores of document d's sections, as `score_vector` gives its question passages."""
+        lo, hi = (int(x) for x in np.searchsorted(self._section_doc, [d, d + 1]))
+        out = np.zeros(hi - lo)
+        for c in SECTION_CHANNELS:
+            if c in self.index.section_rows:
+                idx, w = qv.terms[c]
+                out += qv.weights[c] * self.index.section_rows[c].row_dots(lo, hi, idx, w)
+        return out
+
     def _hit(
         self,
         d: int,
@@ -275,9 +286,10 @@ class Searcher:
         matched, kind, answer = doc.label, "title", _summary(doc)
         qrows = self._question_rows(d)
         rows = np.concatenate([qrows, self._section_rows(d)])
+        shown = np.concatenate([display[qrows], self._section_display(d, qv)])
         best = None
-        if len(rows) and display[rows].max() > 0:
-            best = int(rows[int(np.argmax(display[rows]))])
+        if len(rows) and shown.max() > 0:
+            best = int(rows[int(np.argmax(shown))])
         elif len(qrows) and questions[qrows].max() > 0:
             best = int(qrows[int(np.argmax(questions[qrows]))])
         if best is not None and self.index.passages[best].kind == "question":
@@ -328,7 +340,7 @@ class Searcher:
             sources = [(f, postings, k * n + d, self.field_weights[f]) for k, f in enumerate(DOC_FIELDS)]
             if best_row is not None:
                 sources.append(
-                    ("question_max", self.index.passage_postings[c], best_row, self.field_weights["question_max"])
+                    ("question_max", self.index.question_postings[c], best_row, self.field_weights["question_max"])
                 )
             for f, matrix, column, wf in sources:
                 if not wf:

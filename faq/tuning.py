@@ -53,7 +53,7 @@ class _Cache:
             sims = searcher.channel_sims(qv)
             for ci, c in enumerate(self.channels):
                 self.fields[qi, ci] = sims[c][0]
-                self.passages[qi, ci] = sims[c][1][:questions]
+                self.passages[qi, ci] = sims[c][1]
         self.group_docs, self.group_starts = searcher.question_groups
         self.present = index.present
         self.in_scope = np.array([q.in_scope for q in queries])
@@ -123,13 +123,16 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
     """Random search on dev, averaged over the best candidates; returns the config and a summary line."""
     cache = _Cache(index, dev)
     default = SearchConfig(top_k=index.search_config.top_k)
-    channels, fields = list(default.channel_weights), list(default.field_weights)
+    channels = [c for c in default.channel_weights if c in index.channels]
+    fields = list(default.field_weights)
+    # a channel the index leaves out keeps its current weight, for whoever turns it back on
+    kept = {c: w for c, w in index.search_config.channel_weights.items() if c not in channels}
     rng = np.random.default_rng(SEED)
 
     def config_of(cw: np.ndarray, fw: np.ndarray, penalty: float) -> SearchConfig:
         return replace(
             default,
-            channel_weights={c: round(float(w), 4) for c, w in zip(channels, cw, strict=True)},
+            channel_weights=kept | {c: round(float(w), 4) for c, w in zip(channels, cw, strict=True)},
             field_weights={f: round(float(w), 4) for f, w in zip(fields, fw, strict=True)},
             other_agency_penalty=penalty,
         )

@@ -43,3 +43,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, Paths]:
     )
     index, _ = build(paths.corpus, paths.index, paths)
     return index, paths
+
+
+@pytest.fixture(scope="session")
+def built_with_chars(built: tuple[Index, Paths]) -> Index:
+    """The fixture corpus with the character n-gram channel turned on (off by default, faq.config)."""
+    from dataclasses import replace
+
+    from faq.index import build_index
+
+    index, _ = built
+    config = replace(index.analyzer_config, char=True)
+    return build_index(index.documents, config, index.lexicon, index.search_config)

@@ -55,7 +55,7 @@ def test_removed_documents_leave_no_terms_behind(project: Paths, tmp_path: Path)
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage", None])
-@pytest.mark.parametrize("name", ["meta.json", "starts.npy", "word.data.npy", "char.indices.npy", "folded.indptr.npy"])
+@pytest.mark.parametrize("name", ["meta.json", "starts.npy", "word.data.npy", "word.indices.npy", "folded.indptr.npy"])
 def test_a_damaged_cache_is_ignored(project: Paths, tmp_path: Path, damage: bytes | None, name: str) -> None:
     cache = tmp_path / "cache"
     index_of(project, cache)

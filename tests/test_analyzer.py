@@ -103,6 +103,6 @@ def test_a_deleting_rewrite_removes_a_chat_phrase_from_questions_only() -> None:
 
     lex = Lexicon(rewrites=((("ko",), ("không",)), (("có", "ở", "đó", "ko"), ())), stopwords=frozenset({"ad", "ơi"}))
     a = Analyzer(AnalyzerConfig(), lex)
-    assert a.analyze("ad ơi có ở đó ko", query=True) == {"word": [], "folded": [], "char": []}
+    assert a.analyze("ad ơi có ở đó ko", query=True) == {c: [] for c in AnalyzerConfig().channels()}
     assert a.prepare("ở đó có làm căn cước ko", query=True) == [["ở", "đó", "có", "làm", "căn", "cước", "không"]]
     assert "ở" in a.analyze("có ở đó ko")["word"]  # documents keep their words

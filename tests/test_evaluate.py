@@ -207,7 +207,7 @@ def test_report_writes_markdown_and_svg(project: Paths, tmp_path: Path) -> None:
         "plain TF-IDF",
         "− segmentation",
         "− diacritic-free channel",
-        "− character n-grams",
+        "+ character n-grams",
         "− field weighting",
     ):
         assert f"| {row}" in text

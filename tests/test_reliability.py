@@ -502,7 +502,7 @@ def test_a_record_of_the_wrong_shape_is_refused_when_read(built, tmp_path: Path)
     [
         ("word.present", np.full(4, 255, dtype=np.uint8), "field presence of channel word is inconsistent"),
         ("passages.doc", None, "passages are out of order"),
-        ("char.postings.indices", None, "a column is out of range"),
+        ("folded.postings.indices", None, "a column is out of range"),
     ],
 )
 def test_forged_arrays_with_valid_checksums_are_refused(built, tmp_path: Path, array, value, message) -> None:
