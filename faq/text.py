@@ -40,10 +40,30 @@ def normalize(text: str) -> str:
     return _NUMBER_SEP.sub("", text)
 
 
+def _fold_table() -> dict[int, str | None]:
+    """Each precomposed Latin letter with diacritics (U+00C0–U+1EFF, all of Vietnamese) -> its base
+    letter, `đ` -> `d`, and combining marks -> nothing: what `fold` does, as one `str.translate`."""
+    table: dict[int, str | None] = {ord("đ"): "d", ord("Đ"): "D"}
+    table.update((c, None) for c in range(0x0300, 0x0370) if unicodedata.combining(chr(c)))
+    for c in range(0x00C0, 0x1F00):
+        parts = unicodedata.normalize("NFD", chr(c))
+        if len(parts) > 1 and parts[0].isascii() and all(unicodedata.combining(p) for p in parts[1:]):
+            table[c] = parts[0]
+    return table
+
+
+_FOLD = _fold_table()
+
+
 def fold(text: str) -> str:
-    """Remove every diacritic and map `đ` to `d`: the form of text typed without accents."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
+    """Remove every diacritic and map `đ` to `d`: the form of text typed without accents.
+
+    A table lookup (a query folds thousands of syllables: the decomposition was a third of its
+    analysis time); text with other non-ASCII letters left takes the general way, decomposed."""
+    out = text.translate(_FOLD)
+    if out.isascii():
+        return out
+    decomposed = unicodedata.normalize("NFD", out)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

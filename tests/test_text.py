@@ -109,3 +109,20 @@ def test_longest_match_prefers_longer_spans_and_passes_the_rest_through() -> Non
 )
 def test_asked_part_is_the_question_not_the_story(text: str, asked: str) -> None:
     assert asked_part(text) == asked
+
+
+def test_fold_table_agrees_with_decomposition_on_every_character() -> None:
+    """`fold` is a translation table with a fallback; the definition is: decompose, drop combining
+    marks, `đ` -> `d`. Checked on every BMP character, alone and after a base letter."""
+    import unicodedata
+
+    def reference(text: str) -> str:
+        text = text.replace("đ", "d").replace("Đ", "D")
+        return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:  # surrogates are not characters
+            continue
+        ch = chr(code)
+        assert fold(ch) == reference(ch), hex(code)
+        assert fold("e" + ch) == reference("e" + ch), hex(code)
