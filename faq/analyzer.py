@@ -176,12 +176,18 @@ class Analyzer:
 
         return longest_match(sylls, find, self._query_word_len, shortest=2)
 
-    def referrals(self, chunk_list: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
-        """(term, who handles it) for each other agency's term in prepared query chunks, in lexicon order."""
+    def referrals(self, chunk_list: Sequence[Sequence[str]], pending: bool = False) -> list[tuple[str, str]]:
+        """(term, who handles it) for each other agency's term in prepared query chunks, in lexicon order.
+        `pending`: only terms named at least once as something still to do, not as a step already taken
+        (`đã làm khai tử`, `khai tử xong`: the citizen holds that paper and asks about the next step)."""
         if not self._referrals:
             return []
         phrases = _phrases(chunk_list, self._phrase_len)
-        return [(" ".join(term), who) for term, t, who in self._referrals if t in phrases]
+        found = [(term, t, who) for term, t, who in self._referrals if t in phrases]
+        if pending:
+            folded = [_folded(c) for c in chunk_list]
+            found = [(term, t, who) for term, t, who in found if _named_undone(folded, t)]
+        return [(" ".join(term), who) for term, _, who in found]
 
     def analyze(self, text: str, query: bool = False, channels: Collection[str] | None = None) -> dict[str, list[str]]:
         """Token lists per channel (see module doc); `channels` limits the work to those channels."""
@@ -244,6 +250,23 @@ def _agrees(typed: Sequence[str], entry: Sequence[str]) -> bool:
 
 def _folded(sylls: Sequence[str]) -> tuple[str, ...]:
     return tuple(fold(s) for s in sylls)
+
+
+DONE_BEFORE = frozenset({"da"})  # `đã` (folded) shortly before a phrase: a step already taken
+DONE_AFTER = frozenset({"xong", "roi", "r"})  # `xong`, `rồi` right after it
+
+
+def _named_undone(folded_chunks: Sequence[tuple[str, ...]], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` occurs at least once without a mark of being done: `đã` among the three
+    syllables before it, or `xong`/`rồi` among the two after."""
+    n = len(phrase)
+    for chunk in folded_chunks:
+        for i in range(len(chunk) - n + 1):
+            if chunk[i : i + n] != phrase:
+                continue
+            if not (DONE_BEFORE & set(chunk[max(0, i - 3) : i]) or DONE_AFTER & set(chunk[i + n : i + n + 2])):
+                return True
+    return False
 
 
 def _phrases(chunk_list: Sequence[Sequence[str]], longest: int) -> set[tuple[str, ...]]:

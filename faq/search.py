@@ -109,12 +109,12 @@ class Searcher:
 
     def referral_weight(self, query: str, referrals: Sequence[tuple[str, str]]) -> float:
         """1 when the question asks about another agency's procedure, 0.5 when only the story around it
-        names one (`đã làm giấy khai tử ở xã`, `hồ sơ xin visa đã được duyệt`), 0 when none is named.
-        A story's mention still counts for something: it may be the topic the question then refers to."""
+        names one (`hồ sơ xin visa đã được duyệt. …?`) or names it as a step already taken (`bố em mới
+        mất, đã làm khai tử rồi, giờ có phải …`), 0 when none is named. A story's mention still counts
+        for something: it may be the topic the question then refers to."""
         if not referrals:
             return 0.0
-        asked = asked_part(query)
-        if asked == query or self.analyzer.referrals(self.analyzer.prepare(asked, query=True)):
+        if self.analyzer.referrals(self.analyzer.prepare(asked_part(query), query=True), pending=True):
             return 1.0
         return CONTEXT_REFERRAL_WEIGHT
 

@@ -106,3 +106,21 @@ def test_a_deleting_rewrite_removes_a_chat_phrase_from_questions_only() -> None:
     assert a.analyze("ad ơi có ở đó ko", query=True) == {c: [] for c in AnalyzerConfig().channels()}
     assert a.prepare("ở đó có làm căn cước ko", query=True) == [["ở", "đó", "có", "làm", "căn", "cước", "không"]]
     assert "ở" in a.analyze("có ở đó ko")["word"]  # documents keep their words
+
+
+def test_a_step_already_taken_at_another_agency_is_not_what_is_asked() -> None:
+    """`đã làm khai tử rồi` names a paper the citizen already holds; the question is the next step."""
+    from faq.lexicon import Lexicon
+
+    lex = Lexicon(rewrites=((("r",), ("rồi",)),), other_agencies=((("khai", "tử"), "UBND cấp xã"),))
+    a = Analyzer(AnalyzerConfig(), lex)
+
+    def pending(text: str) -> list[str]:
+        return [term for term, _ in a.referrals(a.prepare(text, query=True), pending=True)]
+
+    assert pending("làm khai tử cho bố ở đâu") == ["khai tử"]
+    assert pending("bố em mất, đã làm khai tử r, giờ xóa tên khỏi hộ khẩu thế nào") == []
+    assert pending("bo em mat, lam khai tu xong roi thi xoa ten o dau") == []
+    assert pending("đã hỏi xã rồi, giờ làm khai tử ở đâu") == ["khai tử"]  # `đã` too far before it
+    # without `pending`, every mention counts, as for the explanation shown to the citizen
+    assert [t for t, _ in a.referrals(a.prepare("đã làm khai tử rồi", query=True))] == ["khai tử"]
