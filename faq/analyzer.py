@@ -14,6 +14,7 @@ The index stores the configuration and lexicon it was built with, so queries are
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TypeVar
@@ -184,10 +185,38 @@ class Analyzer:
             return []
         phrases = _phrases(chunk_list, self._phrase_len)
         found = [(term, t, who) for term, t, who in self._referrals if t in phrases]
-        if pending:
-            folded = [_folded(c) for c in chunk_list]
-            found = [(term, t, who) for term, t, who in found if _named_undone(folded, t)]
+        if found:
+            found = [(term, t, who) for term, t, who in found if self._named(chunk_list, t, pending)]
         return [(" ".join(term), who) for term, _, who in found]
+
+    def _named(self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...], pending: bool) -> bool:
+        """Whether `phrase` occurs without its last syllable being the first half of a two-syllable word
+        of the index (`mất điện` in `mất điện thoại`), and, when `pending`, without a mark of being done.
+        Syllables typed with diacritics are compared as typed (`điện từ` is not `điện tử`)."""
+        n = len(phrase)
+        for chunk in chunk_list:
+            folded = _folded(chunk)
+            for i in range(len(folded) - n + 1):
+                if folded[i : i + n] != phrase:
+                    continue
+                if i + n < len(chunk) and self._is_word(chunk[i + n - 1], chunk[i + n]):
+                    continue
+                if not (pending and _done(folded, i, n)):
+                    return True
+        return False
+
+    def _is_word(self, first: str, second: str) -> bool:
+        accented, plain = self._word_pairs
+        if has_diacritics(first) and has_diacritics(second):
+            return (first, second) in accented
+        return (fold(first), fold(second)) in plain
+
+    @functools.cached_property
+    def _word_pairs(self) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+        """The index's two-syllable words (`điện_thoại`) as pairs, accented and folded. Made on first
+        need: only questions naming a referral term need them."""
+        pairs = [tuple(w.split("_")) for w in self._query_words if w.count("_") == 1]
+        return frozenset(pairs), frozenset((fold(a), fold(b)) for a, b in pairs)
 
     def analyze(self, text: str, query: bool = False, channels: Collection[str] | None = None) -> dict[str, list[str]]:
         """Token lists per channel (see module doc); `channels` limits the work to those channels."""
@@ -256,17 +285,10 @@ DONE_BEFORE = frozenset({"da"})  # `đã` (folded) shortly before a phrase: a st
 DONE_AFTER = frozenset({"xong", "roi", "r"})  # `xong`, `rồi` right after it
 
 
-def _named_undone(folded_chunks: Sequence[tuple[str, ...]], phrase: tuple[str, ...]) -> bool:
-    """Whether `phrase` occurs at least once without a mark of being done: `đã` among the three
+def _done(chunk: Sequence[str], i: int, n: int) -> bool:
+    """Whether the phrase at chunk[i : i + n] is marked as a step already taken: `đã` among the three
     syllables before it, or `xong`/`rồi` among the two after."""
-    n = len(phrase)
-    for chunk in folded_chunks:
-        for i in range(len(chunk) - n + 1):
-            if chunk[i : i + n] != phrase:
-                continue
-            if not (DONE_BEFORE & set(chunk[max(0, i - 3) : i]) or DONE_AFTER & set(chunk[i + n : i + n + 2])):
-                return True
-    return False
+    return bool(DONE_BEFORE & set(chunk[max(0, i - 3) : i]) or DONE_AFTER & set(chunk[i + n : i + n + 2]))
 
 
 def _phrases(chunk_list: Sequence[Sequence[str]], longest: int) -> set[tuple[str, ...]]:

@@ -124,3 +124,21 @@ def test_a_step_already_taken_at_another_agency_is_not_what_is_asked() -> None:
     assert pending("đã hỏi xã rồi, giờ làm khai tử ở đâu") == ["khai tử"]  # `đã` too far before it
     # without `pending`, every mention counts, as for the explanation shown to the citizen
     assert [t for t, _ in a.referrals(a.prepare("đã làm khai tử rồi", query=True))] == ["khai tử"]
+
+
+def test_a_referral_term_cut_out_of_a_longer_word_is_not_named() -> None:
+    """`mất điện` (a power cut, the utility's business) is not in `mất điện thoại` (a lost phone): the
+    index holds the word `điện_thoại`. Typed with diacritics, `điện từ` is not the word `điện tử`."""
+    from faq.lexicon import Lexicon
+
+    lex = Lexicon(rewrites=((("đt",), ("điện", "thoại")),), other_agencies=((("mất", "điện"), "Điện lực"),))
+    a = Analyzer(AnalyzerConfig(), lex, query_words=["điện_thoại", "điện_tử"])
+
+    def named(text: str) -> bool:
+        return bool(a.referrals(a.prepare(text, query=True)))
+
+    assert not named("bị mất điện thoại có cài VNeID")
+    assert not named("bị móc túi mất đt")
+    assert not named("bi mat dien thoai roi")
+    assert named("khu nhà em mất điện từ sáng")
+    assert named("mất điện cả đêm gọi ai")
