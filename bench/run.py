@@ -8,8 +8,9 @@ Every figure is measured in this run for both systems and printed side by side w
 
 - query latency p50/p95/p99 and single-thread queries per second over the queries of
   corpus/eval/dev.jsonl, in one process, the two engines interleaved query by query: with query
-  analysis (ours: `Searcher.search`, top 5 with matched passages; bm25s: the same analyzer, then
-  `get_scores` and the top 5) and without it (vectors / token lists precomputed: scoring and ranking);
+  analysis (ours: `Searcher.search`, top 5 with matched passages; bm25s: the same analyzer object,
+  restoration and typo repair included, then `get_scores` and the top 5) and without it (vectors /
+  token lists precomputed: scoring and ranking);
 - cold `ask --json`: wall time from process start to the answer line on stdout (median of --runs
   runs, index already built; ours: `cli.py ask --json --index DIR`; bm25s: `children.py ask-bm25s`),
   beside the floor `python -c "import underthesea"`, and its breakdown by phase (children.py);
@@ -27,7 +28,7 @@ Every figure is measured in this run for both systems and printed side by side w
 - analysis cost per document in one process with the analyzer's segmentation memo and without it,
   and the share of segmented chunks that repeat an earlier one (what the memo can save on a corpus).
 
-Sizes: `real` is corpus/procedures (38 full procedure documents); `1k`… are synthetic FAQ files of
+Sizes: `real` is corpus/procedures (the full procedure documents); `1k`… are synthetic FAQ files of
 that many FAQ entries (a citizen question and a 2–4 sentence answer each) recombined from it
 (bench/synth.py), the scale scenario of a province or the whole country loading tens of thousands of
 FAQ entries. Before each size the run estimates its cost from the previous size (linear in analysed
