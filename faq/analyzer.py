@@ -184,10 +184,11 @@ class Analyzer:
         if not self._referrals:
             return []
         phrases = _phrases(chunk_list, self._phrase_len)
-        found = [(term, t, who) for term, t, who in self._referrals if t in phrases]
-        if found:
-            found = [(term, t, who) for term, t, who in found if self._named(chunk_list, t, pending)]
-        return [(" ".join(term), who) for term, _, who in found]
+        return [
+            (" ".join(term), who)
+            for term, t, who in self._referrals
+            if t in phrases and self._named(chunk_list, t, pending)
+        ]
 
     def _named(self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...], pending: bool) -> bool:
         """Whether `phrase` occurs without its last syllable being the first half of a two-syllable word

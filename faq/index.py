@@ -16,9 +16,9 @@ float32, positions int32.
 
 Sections are kept as passages in the word and folded channels only, to show which section of an answer
 matched; the character channel (off by default), the largest, indexes titles, aliases and sample
-questions alone. They
-play no part in ranking, so they are stored the other way round (`section_rows`: row = section): only
-the shown hits' sections are read, a handful of rows, instead of every section's postings.
+questions alone. Sections play no part in ranking, so they are stored the other way round
+(`section_rows`: row = section): only the shown hits' sections are read, a handful of rows, instead of
+every section's postings.
 
 Saved as plain files (JSON, JSON lines and an uncompressed `.npz`), listed with their size, CRC-32 and
 sha256 in `manifest.json`. Loading memory-maps them, verifies them (faq.storage remembers files that

@@ -105,16 +105,22 @@ class Searcher:
             idx, w = self._within_budget(c, idx, w)
             terms[c] = (idx, w)
         referrals = tuple(self.analyzer.referrals(chunk_list))
-        return QueryVectors(terms, self.query_weights(query), referrals, self.referral_weight(query, referrals))
+        weight = self.referral_weight(query, referrals, chunk_list)
+        return QueryVectors(terms, self.query_weights(query), referrals, weight)
 
-    def referral_weight(self, query: str, referrals: Sequence[tuple[str, str]]) -> float:
+    def referral_weight(
+        self, query: str, referrals: Sequence[tuple[str, str]], chunk_list: Sequence[Sequence[str]]
+    ) -> float:
         """1 when the question asks about another agency's procedure, 0.5 when only the story around it
         names one (`hồ sơ xin visa đã được duyệt. …?`) or names it as a step already taken (`bố em mới
         mất, đã làm khai tử rồi, giờ có phải …`), 0 when none is named. A story's mention still counts
-        for something: it may be the topic the question then refers to."""
+        for something: it may be the topic the question then refers to. `chunk_list`: the whole query
+        prepared, reused when the whole query is what it asks (a one-sentence message)."""
         if not referrals:
             return 0.0
-        if self.analyzer.referrals(self.analyzer.prepare(asked_part(query), query=True), pending=True):
+        asked = asked_part(query)
+        asked_chunks = chunk_list if asked == query else self.analyzer.prepare(asked, query=True)
+        if self.analyzer.referrals(asked_chunks, pending=True):
             return 1.0
         return CONTEXT_REFERRAL_WEIGHT
 
@@ -258,13 +264,13 @@ class Searcher:
         lo, hi = np.searchsorted(self._question_doc, [d, d + 1])
         return np.arange(lo, hi)
 
-    def _section_rows(self, d: int) -> np.ndarray:
+    def _section_span(self, d: int) -> tuple[int, int]:
+        """Document d's sections, as [lo, hi) among the sections (add `_questions` for passage rows)."""
         lo, hi = np.searchsorted(self._section_doc, [d, d + 1])
-        return np.arange(lo, hi) + self._questions
+        return int(lo), int(hi)
 
-    def _section_display(self, d: int, qv: QueryVectors) -> np.ndarray:
-        """Display scores of document d's sections, as `score_vector` gives its question passages."""
-        lo, hi = (int(x) for x in np.searchsorted(self._section_doc, [d, d + 1]))
+    def _section_display(self, lo: int, hi: int, qv: QueryVectors) -> np.ndarray:
+        """Display scores of sections lo..hi-1, as `score_vector` gives the question passages."""
         out = np.zeros(hi - lo)
         for c in SECTION_CHANNELS:
             if c in self.index.section_rows:
@@ -285,8 +291,9 @@ class Searcher:
         doc = self.index.documents[d]
         matched, kind, answer = doc.label, "title", _summary(doc)
         qrows = self._question_rows(d)
-        rows = np.concatenate([qrows, self._section_rows(d)])
-        shown = np.concatenate([display[qrows], self._section_display(d, qv)])
+        lo, hi = self._section_span(d)
+        rows = np.concatenate([qrows, np.arange(lo, hi) + self._questions])
+        shown = np.concatenate([display[qrows], self._section_display(lo, hi, qv)])
         best = None
         if len(rows) and shown.max() > 0:
             best = int(rows[int(np.argmax(shown))])
