@@ -74,3 +74,23 @@ def test_a_unit_is_spelled_out_only_glued_to_a_number() -> None:
     assert analyzer.split_units(["bé", "10t", "t", "15tr", "a1", "ct07", "2023"]) == [
         "bé", "10", "tuổi", "t", "15", "triệu", "a1", "ct07", "2023"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("asked", "read"),
+    [
+        ("có mất phí không", "có phí không"),
+        ("co mat phi k", "co phí không"),
+        ("làm lại mất bao lâu", "làm lại bao lâu"),
+        ("cccd het han lam lai mat bao nhieu tien", "cccd het han lam lai bao nhiêu tien"),
+        ("bị mất thẻ", "bị mất thẻ"),  # lost is still lost
+        ("quet mat may lan", "quet mat may lan"),  # `quét mặt mấy lần`: left alone
+    ],
+)
+def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration(asked: str, read: str) -> None:
+    """`mất` is also "cost"/"take": read as "lost", cost and time questions went to the lost-paper pages."""
+    from faq.analyzer import Analyzer
+    from faq.config import AnalyzerConfig
+
+    analyzer = Analyzer(AnalyzerConfig(), load_lexicon(Path(__file__).parent.parent / "corpus" / "lexicon"))
+    assert " ".join(s for c in analyzer.prepare(asked, query=True)[:1] for s in c) == read
