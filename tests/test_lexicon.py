@@ -94,3 +94,23 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
 
     analyzer = Analyzer(AnalyzerConfig(), load_lexicon(Path(__file__).parent.parent / "corpus" / "lexicon"))
     assert " ".join(s for c in analyzer.prepare(asked, query=True)[:1] for s in c) == read
+
+
+@pytest.mark.parametrize(
+    ("asked", "referred"),
+    [
+        ("ra văn phòng công chứng thì họ bảo phải có sổ hộ khẩu", True),
+        ("Văn phòng công chứng bên mình lỡ làm mất con dấu rồi, báo công an trong bao lâu", False),
+        ("bên mình có bán sim số đẹp không", True),
+        ("báo giá camera giúp em", True),
+        ("bán xe rồi có phải nộp lại biển số không", False),
+    ],
+)
+def test_the_project_lexicon_refers_notaries_and_sales_only_as_asked(asked: str, referred: bool) -> None:
+    """A notary's office is another's business as the place one goes, not as the one asking about its
+    seal; a sales message is nobody's business here."""
+    from faq.analyzer import Analyzer
+    from faq.config import AnalyzerConfig
+
+    analyzer = Analyzer(AnalyzerConfig(), load_lexicon(Path(__file__).parent.parent / "corpus" / "lexicon"))
+    assert bool(analyzer.referrals(analyzer.prepare(asked, query=True))) == referred
