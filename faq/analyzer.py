@@ -252,6 +252,11 @@ class Analyzer:
                     words = self._segment(sylls)
                 words = [w for w in words if w.replace("_", " ") not in self._stop]
                 out["word"].extend(ngrams(words, *cfg.word_ngrams))
+                if query and cfg.word_ngrams[1] >= 2:
+                    # A two-syllable word is also the pair of its syllables: underthesea splits one phrase
+                    # differently in different sentences (`mẫu_dấu` in a body, `mẫu` `dấu` in an alias),
+                    # and where it split, the document holds the pair as a word bigram.
+                    out["word"].extend(w.replace("_", " ") for w in words if w.count("_") == 1)
                 out["word"].extend(w for w in alternatives if w.replace("_", " ") not in self._stop)
             # Stop words are dropped only as typed (accented): their folded forms collide with content
             # words (`chị`/`chi phí`, `thế`/`thẻ`), so unaccented input keeps them and idf weighs them down.

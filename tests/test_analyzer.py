@@ -142,3 +142,17 @@ def test_a_referral_term_cut_out_of_a_longer_word_is_not_named() -> None:
     assert not named("bi mat dien thoai roi")
     assert named("khu nhà em mất điện từ sáng")
     assert named("mất điện cả đêm gọi ai")
+
+
+def test_a_two_syllable_query_word_also_meets_the_pair_a_document_split() -> None:
+    """underthesea may write `mẫu_dấu` in one sentence and `mẫu` `dấu` in another; a query's word also
+    reads as the pair, so it meets both. Documents are tokenised as segmented, with no pair added."""
+    lex = load_lexicon(DATA / "corpus" / "lexicon")
+    a = Analyzer(AnalyzerConfig(), lex, query_words=["mẫu_dấu", "đăng_ký"])
+    query = a.analyze("đăng ký mẫu dấu mới", query=True)["word"]
+    assert {"mẫu_dấu", "mẫu dấu", "đăng ký"} <= set(query) and "mới" in query
+    unigram_only = Analyzer(AnalyzerConfig(word_ngrams=(1, 1)), lex, query_words=["mẫu_dấu"])
+    assert unigram_only.analyze("mẫu dấu", query=True)["word"] == ["mẫu_dấu"]  # no bigrams, no pairs
+    document = a.analyze("Đăng ký mẫu con dấu")["word"]
+    unigrams = [t for t in document if " " not in t]
+    assert len(document) == 2 * len(unigrams) - 1  # its words and their bigrams only, no pairs
