@@ -41,20 +41,12 @@ lint: install ## ruff
 	$(PY) -m ruff format --check .
 
 GENERAL := corpus/eval/general
-HOLDOUT := corpus/eval/holdout
-HOLDOUT2 := corpus/eval/holdout2
-HOLDOUT3 := corpus/eval/holdout3
-HOLDOUT4 := corpus/eval/holdout4
-HOLDOUT5 := corpus/eval/holdout5
+HOLDOUTS := $(addprefix corpus/eval/,holdout holdout2 holdout3 holdout4 holdout5)
 GENERAL_INDEX = $(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
 
 eval: install ## Evaluate on the test, the five held-out and the general FAQ sets; fails below their floor.json
 	$(PY) cli.py eval --gate
-	$(PY) cli.py eval --gate --dataset $(HOLDOUT)/queries.jsonl --floor $(HOLDOUT)/floor.json
-	$(PY) cli.py eval --gate --dataset $(HOLDOUT2)/queries.jsonl --floor $(HOLDOUT2)/floor.json
-	$(PY) cli.py eval --gate --dataset $(HOLDOUT3)/queries.jsonl --floor $(HOLDOUT3)/floor.json
-	$(PY) cli.py eval --gate --dataset $(HOLDOUT4)/queries.jsonl --floor $(HOLDOUT4)/floor.json
-	$(PY) cli.py eval --gate --dataset $(HOLDOUT5)/queries.jsonl --floor $(HOLDOUT5)/floor.json
+	@for d in $(HOLDOUTS); do echo "== $$d"; $(PY) cli.py eval --gate --dataset $$d/queries.jsonl --floor $$d/floor.json || exit $$?; done
 	$(GENERAL_INDEX)
 	$(PY) cli.py eval --gate --index indexes/general --dataset $(GENERAL)/queries.jsonl --floor $(GENERAL)/floor.json
 
@@ -65,11 +57,7 @@ report: install ## Regenerate the reports: test set (as written, unaccented, wit
 	$(PY) cli.py eval --report corpus/eval/REPORT.md --ablations
 	$(PY) cli.py eval --report corpus/eval/stress/UNACCENTED.md --ablations --strip-diacritics
 	$(PY) cli.py eval --report corpus/eval/stress/TYPOS.md --ablations --typos 2
-	$(PY) cli.py eval --report $(HOLDOUT)/REPORT.md --ablations --dataset $(HOLDOUT)/queries.jsonl
-	$(PY) cli.py eval --report $(HOLDOUT2)/REPORT.md --ablations --dataset $(HOLDOUT2)/queries.jsonl
-	$(PY) cli.py eval --report $(HOLDOUT3)/REPORT.md --ablations --dataset $(HOLDOUT3)/queries.jsonl
-	$(PY) cli.py eval --report $(HOLDOUT4)/REPORT.md --ablations --dataset $(HOLDOUT4)/queries.jsonl
-	$(PY) cli.py eval --report $(HOLDOUT5)/REPORT.md --ablations --dataset $(HOLDOUT5)/queries.jsonl
+	@for d in $(HOLDOUTS); do echo "== $$d"; $(PY) cli.py eval --report $$d/REPORT.md --ablations --dataset $$d/queries.jsonl || exit $$?; done
 	$(GENERAL_INDEX)
 	$(PY) cli.py eval --index indexes/general --dataset $(GENERAL)/queries.jsonl --report $(GENERAL)/REPORT.md
 
