@@ -127,6 +127,12 @@ CARD_SECTIONS = {
 }
 
 
+def render_referrals(result: Result) -> None:
+    """Who handles the other agencies' matters the question names, once each."""
+    for who in dict.fromkeys(who for _, who in result.referrals):
+        out.print(f"Lưu ý: {who}", markup=False)
+
+
 def render_card(result: Result) -> None:
     best = result.hits[0]
     doc = best.document
@@ -297,12 +303,13 @@ def ask(
             "Xin lỗi, tôi chưa có thông tin chắc chắn cho câu hỏi này. "
             "Bạn có thể hỏi lại rõ hơn, hoặc liên hệ Công an xã/phường nơi cư trú."
         )
-        for who in dict.fromkeys(who for _, who in result.referrals):
-            out.print(f"Lưu ý: {who}", markup=False)
+        render_referrals(result)
         if not result.hits:  # a greeting, or words no document shares: say what a question looks like
             out.print("Bạn hãy hỏi về một thủ tục, ví dụ: [italic]đăng ký tạm trú cần giấy tờ gì[/italic]")
         render_others(result.hits[:3], "Các chủ đề gần nhất")
     else:
+        if result.referral_weight >= 1.0:  # answered, but the question asks about another agency's matter too
+            render_referrals(result)
         render_card(result)
         render_others(result.hits[1:], "Kết quả khác")
     if explain:

@@ -245,3 +245,13 @@ def test_ask_explain_says_why_confidence_was_lowered(project: Paths) -> None:
     assert "names another agency's procedure: kết hôn" in asked and "half the penalty" not in asked
     story = run("ask", "--explain", "Vợ chồng tôi kết hôn năm ngoái. Đăng ký tạm trú cho vợ cần gì?").stdout
     assert "kết hôn (in the story, not the question: half the penalty)" in story
+
+
+def test_an_answer_to_a_question_that_also_asks_another_agency_says_who_handles_that(project: Paths) -> None:
+    """Answered despite naming marriage in what it asks (a low threshold here), the card still tells the
+    citizen who registers marriages; a marriage only told of in the story adds no such note."""
+    project.tuning.write_text(json.dumps({"threshold": 0.01}), "utf-8")
+    asked = run("ask", "đăng ký kết hôn và đăng ký tạm trú cho vợ cần giấy tờ gì?").stdout
+    assert "Lưu ý: " in asked and "UBND" in asked and "Đăng ký tạm trú" in asked
+    story = run("ask", "Vợ chồng tôi kết hôn năm ngoái. Giờ đăng ký tạm trú cho vợ cần giấy tờ gì?").stdout
+    assert "Lưu ý: " not in story and "Đăng ký tạm trú" in story
