@@ -126,6 +126,24 @@ def test_a_step_already_taken_at_another_agency_is_not_what_is_asked() -> None:
     assert [t for t, _ in a.referrals(a.prepare("đã làm khai tử rồi", query=True))] == ["khai tử"]
 
 
+def test_a_paper_held_besides_what_is_asked_is_not_what_is_asked() -> None:
+    """`ngoài giấy đăng ký hộ kinh doanh ra` names a paper the guesthouse owner holds; `người nước
+    ngoài` and `ra sao` are not that construction."""
+    from faq.lexicon import Lexicon
+
+    lex = Lexicon(other_agencies=((("hộ", "kinh", "doanh"), "UBND cấp xã"), (("kết", "hôn"), "UBND cấp xã")))
+    a = Analyzer(AnalyzerConfig(), lex)
+
+    def pending(text: str) -> list[str]:
+        return [term for term, _ in a.referrals(a.prepare(text, query=True), pending=True)]
+
+    assert pending("ngoài giấy đăng ký hộ kinh doanh ra thì có phải xin giấy gì của công an") == []
+    assert pending("ngoai giay dang ky ho kinh doanh ra con phai xin gi") == []
+    assert pending("đăng ký hộ kinh doanh ra sao") == ["hộ kinh doanh"]
+    assert pending("người nước ngoài đăng ký kết hôn ra sao") == ["kết hôn"]
+    assert pending("người nước ngoài kết hôn ra phường hay xã") == ["kết hôn"]
+
+
 def test_a_referral_term_cut_out_of_a_longer_word_is_not_named() -> None:
     """`mất điện` (a power cut, the utility's business) is not in `mất điện thoại` (a lost phone): the
     index holds the word `điện_thoại`. Typed with diacritics, `điện từ` is not the word `điện tử`."""
