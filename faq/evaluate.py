@@ -263,7 +263,7 @@ def evaluate(run: Run, categories: dict[str, str] | None = None, bootstrap: bool
         "threshold": run.threshold,
     }
     if bootstrap:
-        for key in ("accuracy_at_1", "mrr_at_10"):
+        for key in ("accuracy_at_1", "mrr_at_10", "recall_at_3"):  # recall@3: every page a message asks for
             lo, hi = m.bootstrap_ci([rows[i][key] for i in inscope])
             metrics[f"{key}_ci95"] = [lo, hi]
     by_type: dict[str, list[int]] = defaultdict(list)
@@ -354,7 +354,7 @@ def overlap_with_corpus(queries: Sequence[EvalQuery], documents: Sequence[Docume
 def check_gate(metrics: dict, floor: dict, overlap_share: float) -> list[str]:
     """Reasons the run fails the committed floor (empty list: it passes)."""
     reasons = []
-    for key in ("accuracy_at_1", "mrr_at_10"):
+    for key in ("accuracy_at_1", "mrr_at_10", "recall_at_3"):  # recall@3: every page a message asks for
         if key in floor and metrics[key] < floor[key]:
             reasons.append(f"{key} {metrics[key]:.4f} < floor {floor[key]:.4f}")
     if "abstention_f1" in floor and metrics["abstention_f1"] < floor["abstention_f1"] - 0.03:

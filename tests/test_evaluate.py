@@ -104,6 +104,9 @@ def test_gate_reasons() -> None:
     assert len(reasons) == 1 and reasons[0].startswith("accuracy_at_1")
     assert len(check_gate(metrics, floor | {"abstention_f1": 0.87}, 0.0)) == 2
     assert check_gate(metrics, {}, 0.06)[0].startswith("6.0% of eval queries")
+    # a set of two-request messages gates recall@3 (both pages in the top 3) when its floor names it
+    assert check_gate(metrics | {"recall_at_3": 0.9}, {"recall_at_3": 0.95}, 0.0)[0].startswith("recall_at_3")
+    assert check_gate(metrics | {"recall_at_3": 0.9}, {"recall_at_3": 0.9}, 0.0) == []
 
 
 def test_eval_set_does_not_copy_corpus_questions() -> None:
