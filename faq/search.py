@@ -196,12 +196,33 @@ class Searcher:
         return self.index.doc_postings[c].weighted_sum(idx, weights) / weights.sum()
 
     def ranking(self, qv: QueryVectors, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(ranking scores, per-document factor): `scores` times term coverage ^ `term_coverage`."""
+        """(ranking scores, per-document factor): `scores` times term coverage ^ `term_coverage`, and below
+        the first answer, times the second-request factor (`second_request_factor`)."""
         a = self.config.term_coverage
-        if not a:
-            return scores, np.ones_like(scores)
-        factor = self.term_coverage(qv) ** a
+        factor = self.term_coverage(qv) ** a if a else np.ones_like(scores)
+        if self.config.second_request and len(scores) > 1:
+            first = int(self.top(scores * factor, 1)[0])
+            residual = self.residual_coverage(qv, first)
+            factor = factor * second_request_factor(residual, first, self.config.second_request)
         return scores * factor, factor
+
+    def residual_coverage(self, qv: QueryVectors, first: int) -> np.ndarray:
+        """Per document, the share of what the first answer lacks that it says it is about: the idf of
+        the query's coverage-channel terms absent from document `first`, found in each document's
+        title, aliases or sample questions, over their total (1 everywhere when the first answer holds
+        every term). Bodies do not count: a long answer mentions much that it is not about, and an
+        answer-only FAQ table (no title, aliases or questions) is left in its order."""
+        c = coverage_channel(self.index.channels)
+        idx, _ = qv.terms[c]
+        whole = self.index.doc_postings.get(c)
+        n = len(self.index.doc_ids)
+        if whole is None or not len(idx):
+            return np.ones(n)
+        lacking = idx[whole.values_at(idx, first) == 0]
+        weights = self.index.idf[c][lacking]
+        if not len(lacking) or weights.sum() <= 0:
+            return np.ones(n)
+        return topical_presence(self.index.postings[c], lacking, n) @ weights / weights.sum()
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Document indices best first; ties broken by id so results are deterministic."""
@@ -403,6 +424,29 @@ def effective_weights(weights: dict[str, float], words_comparable: bool) -> dict
         return weights
     total = sum(rest.values())
     return {c: rest.get(c, 0.0) / total for c in weights}
+
+
+TOPICAL_FIELDS = ("title", "aliases", "questions")  # what a document says it is about (residual_coverage)
+
+
+def topical_presence(postings, terms: np.ndarray, n: int) -> np.ndarray:
+    """(documents, terms): 1 where the term occurs in the document's title, aliases or sample questions.
+    `postings`: a channel's per-field postings, columns field * n + document (faq.index)."""
+    out = np.zeros((n, len(terms)))
+    fields = [DOC_FIELDS.index(f) for f in TOPICAL_FIELDS]
+    for k, t in enumerate(terms):
+        columns = postings.indices[postings.indptr[t] : postings.indptr[t + 1]]
+        out[columns[np.isin(columns // n, fields)] % n, k] = 1.0
+    return out
+
+
+def second_request_factor(residual: np.ndarray, first: int, weight: float) -> np.ndarray:
+    """Below the first answer, (1 + weight * residual coverage) / (1 + weight): a page holding what the
+    first answer lacks (a second request, `… và làm hộ chiếu`) keeps its score, one repeating the first
+    answer's topic yields. Never above 1, so the first answer stays first; exactly 1 for it."""
+    factor = (1.0 + weight * residual) / (1.0 + weight)
+    factor[first] = 1.0
+    return factor
 
 
 def discounted(best, penalty: float, referral_weight):
