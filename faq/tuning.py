@@ -27,11 +27,13 @@ from faq.evaluate import EvalQuery
 from faq.index import DOC_FIELDS, Index, coverage_channel
 from faq.metrics import best_threshold
 from faq.search import (
+    SECOND_REQUEST_DEPTH,
     Searcher,
     coverage,
     coverage_scale,
     discounted,
     effective_weights,
+    second_request_candidates,
     second_request_factor,
     topical_presence,
 )
@@ -112,11 +114,16 @@ class _Cache:
             return scores
         out = np.empty_like(scores)
         for qi, row in enumerate(scores):
-            first = int(np.lexsort((self.ids, -np.round(row, 12)))[0])  # as Searcher.top(…, 1)
+            order = np.lexsort((self.ids, -np.round(row, 12)))  # as Searcher.top orders
+            first, tenth = int(order[0]), float(row[order[min(len(row), SECOND_REQUEST_DEPTH) - 1]])
             held, topical, idf = self.presence[qi]
             lacking = ~held[:, first]
             weights = idf[lacking]
-            residual = weights @ topical[lacking] / weights.sum() if weights.sum() > 0 else np.ones(len(row))
+            if weights.sum() > 0:
+                residual = weights @ topical[lacking] / weights.sum()
+                residual[~second_request_candidates(row, tenth, second_request)] = 0.0
+            else:
+                residual = np.ones(len(row))
             out[qi] = row * second_request_factor(residual, first, second_request)
         return out
 
