@@ -189,7 +189,7 @@ def render_explain(result: Result) -> None:
         markup=False,
     )
     for h in result.hits:
-        factor = f" (ranking factors x{h.coverage_factor:.3f} included)" if h.coverage_factor != 1.0 else ""
+        factor = f" (term coverage x{h.coverage_factor:.3f} included)" if h.coverage_factor != 1.0 else ""
         table = Table(title=f"{h.id}: score {h.score:.4f}{factor}", title_justify="left")
         for col in ("channel", "field", "contribution", "terms"):
             table.add_column(col)

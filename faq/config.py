@@ -74,10 +74,6 @@ class SearchConfig:
     # Confidence stays the unmultiplied score of the document ranked first, so the abstention threshold
     # keeps its meaning on corpora whose questions share fewer words with the answers. 0 = off.
     term_coverage: float = 0.0
-    # Below the first answer, each page's score times (1 + this x the share of what the first answer
-    # lacks that the page holds) / (1 + this): a message with two requests (`làm căn cước cho con và
-    # đăng ký tạm trú`) gets the second one's page above the first one's siblings. 0 = off.
-    second_request: float = 0.0
     # Work budget per channel and query: at most this many postings are read, the query's most
     # informative (highest-weighted) terms first. Common terms (character n-grams above all) have the
     # longest postings and add the least; on a small corpus the budget is never reached, on a large

@@ -196,37 +196,12 @@ class Searcher:
         return self.index.doc_postings[c].weighted_sum(idx, weights) / weights.sum()
 
     def ranking(self, qv: QueryVectors, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(ranking scores, per-document factor): `scores` times term coverage ^ `term_coverage`, and below
-        the first answer, times the second-request factor (`second_request_factor`)."""
+        """(ranking scores, per-document factor): `scores` times term coverage ^ `term_coverage`."""
         a = self.config.term_coverage
-        factor = self.term_coverage(qv) ** a if a else np.ones_like(scores)
-        w = self.config.second_request
-        if w and len(scores) > 1:
-            ranked = scores * factor
-            head = self.top(ranked, SECOND_REQUEST_DEPTH)  # one partial sort gives the first and the tenth
-            first, tenth = int(head[0]), float(ranked[head[-1]])
-            residual = self.residual_coverage(qv, first, second_request_candidates(ranked, tenth, w))
-            factor = factor * second_request_factor(residual, first, w)
+        if not a:
+            return scores, np.ones_like(scores)
+        factor = self.term_coverage(qv) ** a
         return scores * factor, factor
-
-    def residual_coverage(self, qv: QueryVectors, first: int, candidates: np.ndarray | None = None) -> np.ndarray:
-        """Per document, the share of what the first answer lacks that it says it is about: the idf of
-        the query's coverage-channel terms absent from document `first`, found in each document's
-        title, aliases or sample questions, over their total (1 everywhere when the first answer holds
-        every term). Bodies do not count: a long answer mentions much that it is not about, and an
-        answer-only FAQ table (no title, aliases or questions) is left in its order. `candidates`: the
-        documents to compute it for (`second_request_candidates`), 0 for the others."""
-        c = coverage_channel(self.index.channels)
-        idx, _ = qv.terms[c]
-        whole = self.index.doc_postings.get(c)
-        n = len(self.index.doc_ids)
-        if whole is None or not len(idx):
-            return np.ones(n)
-        lacking = idx[whole.values_at(idx, first) == 0]
-        weights = self.index.idf[c][lacking]
-        if not len(lacking) or weights.sum() <= 0:
-            return np.ones(n)
-        return topical_presence_sum(self.index.postings[c], lacking, weights, n, candidates) / weights.sum()
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Document indices best first; ties broken by id so results are deterministic."""
@@ -428,73 +403,6 @@ def effective_weights(weights: dict[str, float], words_comparable: bool) -> dict
         return weights
     total = sum(rest.values())
     return {c: rest.get(c, 0.0) / total for c in weights}
-
-
-TOPICAL_FIELDS = ("title", "aliases", "questions")  # what a document says it is about (residual_coverage)
-
-
-# The topical fields lead DOC_FIELDS, so in a term's sorted postings row they are one prefix.
-assert [DOC_FIELDS.index(f) for f in TOPICAL_FIELDS] == list(range(len(TOPICAL_FIELDS)))
-
-
-def topical_pairs(
-    postings, terms: np.ndarray, n: int, candidates: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(documents, term positions) of each distinct pair where `terms[k]` is in the document's title,
-    aliases or sample questions, among `candidates` (a boolean mask) if given. `postings`: a channel's
-    per-field postings, columns field * n + document, sorted within a row (faq.index); only each row's
-    prefix before the bodies is read."""
-    end = len(TOPICAL_FIELDS) * n
-    docs, positions = [], []
-    for k, t in enumerate(terms.tolist()):
-        columns = postings.indices[postings.indptr[t] : postings.indptr[t + 1]]
-        head = columns[: int(np.searchsorted(columns, end))] % n
-        if candidates is not None:
-            head = head[candidates[head]]
-        docs.append(head)
-        positions.append(np.full(len(head), k))
-    if not docs:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys = np.unique(np.concatenate(docs).astype(np.int64) * len(terms) + np.concatenate(positions))
-    return keys // len(terms), keys % len(terms)
-
-
-def topical_presence_sum(
-    postings, terms: np.ndarray, weights: np.ndarray, n: int, candidates: np.ndarray | None = None
-) -> np.ndarray:
-    """Per document, the sum of `weights` of the `terms` its title, aliases or sample questions hold
-    (0 outside `candidates`, a boolean mask, if given)."""
-    docs, positions = topical_pairs(postings, terms, n, candidates)
-    return np.bincount(docs, weights=weights[positions], minlength=n)
-
-
-def topical_presence(postings, terms: np.ndarray, n: int) -> np.ndarray:
-    """(documents, terms): 1 where the term is in the document's title, aliases or sample questions (the
-    tuner's dense form, for a corpus small enough to tune on)."""
-    out = np.zeros((n, len(terms)))
-    docs, positions = topical_pairs(postings, terms, n)
-    out[docs, positions] = 1.0
-    return out
-
-
-SECOND_REQUEST_DEPTH = 10  # ranks the second-request factor is exact for (MRR@10 reads ten)
-
-
-def second_request_candidates(ranked: np.ndarray, tenth: float, weight: float) -> np.ndarray:
-    """The documents that can end in the first `SECOND_REQUEST_DEPTH` places once multiplied by a
-    factor in [1 / (1 + weight), 1]: those within that factor of the tenth-best score `tenth` (the
-    last-ranked score when fewer documents). The others keep the lowest factor, which leaves them below
-    places they could not reach anyway."""
-    return ranked >= tenth / (1.0 + weight)
-
-
-def second_request_factor(residual: np.ndarray, first: int, weight: float) -> np.ndarray:
-    """Below the first answer, (1 + weight * residual coverage) / (1 + weight): a page holding what the
-    first answer lacks (a second request, `… và làm hộ chiếu`) keeps its score, one repeating the first
-    answer's topic yields. Never above 1, so the first answer stays first; exactly 1 for it."""
-    factor = (1.0 + weight * residual) / (1.0 + weight)
-    factor[first] = 1.0
-    return factor
 
 
 def discounted(best, penalty: float, referral_weight):

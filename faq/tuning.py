@@ -9,9 +9,8 @@ into the top 3).
 Search: a seeded random sample of weightings (Dirichlet over channels and over fields), then the mean
 of the best few. A single best point on a few hundred dev queries sits on a noisy plateau and swings
 from run to run; averaging the good region gives weights that move only when the data moves (a
-variance-reduction choice, made before looking at test results). Then the other-agency penalty, the
-term-coverage exponent (`SearchConfig.term_coverage`) and the second-request weight
-(`SearchConfig.second_request`) are chosen together on a small grid. The test
+variance-reduction choice, made before looking at test results). Then the other-agency penalty and
+the term-coverage exponent (`SearchConfig.term_coverage`) are chosen together on a small grid. The test
 set is never seen here.
 """
 
@@ -24,19 +23,9 @@ import numpy as np
 
 from faq.config import SearchConfig
 from faq.evaluate import EvalQuery
-from faq.index import DOC_FIELDS, Index, coverage_channel
+from faq.index import DOC_FIELDS, Index
 from faq.metrics import best_threshold
-from faq.search import (
-    SECOND_REQUEST_DEPTH,
-    Searcher,
-    coverage,
-    coverage_scale,
-    discounted,
-    effective_weights,
-    second_request_candidates,
-    second_request_factor,
-    topical_presence,
-)
+from faq.search import Searcher, coverage, coverage_scale, discounted, effective_weights
 
 SAMPLES = 600
 TOP = 15
@@ -57,22 +46,10 @@ class _Cache:
         self.passages = np.zeros((len(queries), len(self.channels), questions))
         referral_weights = []
         self.term_coverage = np.zeros((len(queries), len(ids)))  # Searcher.term_coverage per query
-        # per query, for Searcher.residual_coverage: which documents hold each coverage-channel term
-        # anywhere, which in their title, aliases or questions, and the terms' idf
-        self.presence: list[tuple[np.ndarray, np.ndarray]] = []
-        c = coverage_channel(index.channels)
         for qi, q in enumerate(queries):
             qv = searcher.vectors(q.query)
             referral_weights.append(qv.referral_weight)
             self.term_coverage[qi] = searcher.term_coverage(qv)
-            idx, _ = qv.terms[c]
-            held = np.zeros((len(idx), len(ids)), dtype=bool)
-            if c in index.doc_postings:
-                postings = index.doc_postings[c]
-                for k, t in enumerate(idx):
-                    held[k, postings.indices[postings.indptr[t] : postings.indptr[t + 1]]] = True
-            topical = topical_presence(index.postings[c], idx, len(ids)).T  # (terms, documents)
-            self.presence.append((held, topical, index.idf[c][idx]))
             sims = searcher.channel_sims(qv)
             for ci, c in enumerate(self.channels):
                 self.fields[qi, ci] = sims[c][0]
@@ -106,39 +83,22 @@ class _Cache:
         scale = np.stack([per_kind[a] for a in self.comparable]) if self.comparable else 1.0
         return (scores + fw_all["question_max"] / total * best) * scale
 
-    def covered(self, scores: np.ndarray, exponent: float, second_request: float = 0.0) -> np.ndarray:
-        """Scores times term coverage ^ exponent and the second-request factor, as `Searcher.ranking`
-        multiplies them."""
-        scores = scores * self.term_coverage**exponent if exponent else scores
-        if not second_request or scores.shape[1] < 2:
-            return scores
-        out = np.empty_like(scores)
-        for qi, row in enumerate(scores):
-            order = np.lexsort((self.ids, -np.round(row, 12)))  # as Searcher.top orders
-            first, tenth = int(order[0]), float(row[order[min(len(row), SECOND_REQUEST_DEPTH) - 1]])
-            held, topical, idf = self.presence[qi]
-            lacking = ~held[:, first]
-            weights = idf[lacking]
-            if weights.sum() > 0:
-                residual = weights @ topical[lacking] / weights.sum()
-                residual[~second_request_candidates(row, tenth, second_request)] = 0.0
-            else:
-                residual = np.ones(len(row))
-            out[qi] = row * second_request_factor(residual, first, second_request)
-        return out
+    def covered(self, scores: np.ndarray, exponent: float) -> np.ndarray:
+        """Scores times term coverage ^ exponent, as `Searcher.ranking` multiplies them."""
+        return scores * self.term_coverage**exponent if exponent else scores
 
     def ranked(self, config: SearchConfig) -> np.ndarray:
         """`scores` as `Searcher.ranking` orders them."""
-        return self.covered(self.scores(config), config.term_coverage, config.second_request)
+        return self.covered(self.scores(config), config.term_coverage)
 
 
 def _objective(
-    scores: np.ndarray, cache: _Cache, penalty: float, term_coverage: float = 0.0, second_request: float = 0.0
+    scores: np.ndarray, cache: _Cache, penalty: float, term_coverage: float = 0.0
 ) -> tuple[float, float, float, float]:
     """(objective, accuracy@1, mrr@10, threshold) for a score matrix, an other-agency penalty and a
     term-coverage exponent. Ranking multiplies by term coverage; confidence is the first document's own
     score, as in `Searcher.search`."""
-    raw, scores = scores, cache.covered(scores, term_coverage, second_request)
+    raw, scores = scores, cache.covered(scores, term_coverage)
     order = np.lexsort((np.broadcast_to(cache.ids, scores.shape), -np.round(scores, 12)), axis=1)
     rel_sorted = np.take_along_axis(cache.relevant, order, axis=1)
     inscope = cache.in_scope
@@ -157,7 +117,6 @@ def _objective(
 
 PENALTIES = (0.0, 0.25, 0.5, 0.75, 0.9)
 TERM_COVERAGE = (0.0, 0.25, 0.5, 0.75, 1.0)
-SECOND_REQUEST = (0.0, 0.25, 0.5, 1.0)
 
 
 def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, str]:
@@ -179,8 +138,7 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
         )
 
     def measure(config: SearchConfig) -> tuple[float, float, float, float]:
-        scores = cache.scores(config)
-        return _objective(scores, cache, config.other_agency_penalty, config.term_coverage, config.second_request)
+        return _objective(cache.scores(config), cache, config.other_agency_penalty, config.term_coverage)
 
     start = measure(default)
     cws = rng.dirichlet(np.full(len(channels), 2.0), SAMPLES)
@@ -195,16 +153,14 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
     config, best = None, None
     for penalty in PENALTIES:
         for exponent in TERM_COVERAGE:
-            for second in SECOND_REQUEST:
-                trial = replace(config_of(cw, fw, penalty), term_coverage=exponent, second_request=second)
-                result = measure(trial)
-                if best is None or result[0] > best[0] + 1e-9:
-                    config, best = trial, result
+            trial = replace(config_of(cw, fw, penalty), term_coverage=exponent)
+            result = measure(trial)
+            if best is None or result[0] > best[0] + 1e-9:
+                config, best = trial, result
     config = replace(config, threshold=best[3])
     summary = (
         f"dev objective {start[0]:.4f} (defaults) -> {best[0]:.4f} (acc@1 {best[1]:.4f}, MRR@10 {best[2]:.4f}); "
         f"best single sample {scored[0][0]:.4f}; threshold {best[3]:.4f}, other-agency penalty "
-        f"{config.other_agency_penalty}, term coverage ^{config.term_coverage}, second request "
-        f"{config.second_request}"
+        f"{config.other_agency_penalty}, term coverage ^{config.term_coverage}"
     )
     return config, summary

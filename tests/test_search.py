@@ -253,41 +253,11 @@ def test_the_tuner_scores_as_the_searcher_does(built, tmp_path) -> None:
     )
     for index in (built[0], _faq_index(tmp_path, FAQ_ROWS)):
         queries = [EvalQuery(q, (index.doc_ids[0],), "formal") for q in ("tạm trú", "mat can cuoc", "passport o dau")]
-        cache = _Cache(index, queries)
-        for exponent, second in ((0.0, 0.0), (0.5, 0.0), (0.5, 1.0)):
-            trial = replace(config, term_coverage=exponent, second_request=second)
-            searcher = Searcher(index, trial)
+        for exponent in (0.0, 0.5):
+            searcher = Searcher(index, replace(config, term_coverage=exponent))
             expected = np.array([searcher.score(q.query) for q in queries])
-            assert np.allclose(cache.ranked(trial), expected, rtol=1e-9, atol=1e-12)
-
-
-def test_a_second_request_brings_its_page_up_and_keeps_the_first_answer_first(built, tmp_path) -> None:
-    """Below the first answer, a page whose title, aliases or questions hold what the first answer lacks
-    keeps its score and the others yield; the first answer, its confidence and the sum of the explained
-    contributions are unchanged. A table of bare answers (nothing says what an answer is about) keeps
-    its order."""
-    index, _ = built
-    query = "mất thẻ căn cước thì làm lại thế nào, với làm passport ở đâu"
-    plain = Searcher(index)
-    second = Searcher(index, replace(plain.config, second_request=1.0))
-    qv = second.vectors(query)
-    raw = plain.ranking(qv, plain.score_vector(qv)[0])[0]
-    ranked, factor = second.ranking(qv, second.score_vector(qv)[0])
-    first = int(plain.top(raw, 1)[0])
-    assert int(second.top(ranked, 1)[0]) == first and factor[first] == 1.0
-    assert np.all(factor <= 1.0) and np.all(factor >= 0.5)
-    ids = index.doc_ids
-    assert index.doc_ids[first] == "cap-lai-can-cuoc"
-    assert factor[ids.index("ho-chieu")] > factor[ids.index("gia-danh-cong-an")]  # passport: the second request
-    result = second.search(query, explain=True)
-    assert result.confidence == plain.search(query).confidence
-    assert [h.id for h in result.hits][:2] == ["cap-lai-can-cuoc", "ho-chieu"]
-    for h in result.hits:
-        assert sum(c.score for c in h.contributions) == pytest.approx(h.score, abs=1e-9)
-    bare = _faq_index(tmp_path, [{"id": r["id"], "answer": r["answer"]} for r in FAQ_ROWS])
-    for q in ("mất căn cước và làm hộ chiếu", "tạm trú với passport"):
-        off, on = Searcher(bare), Searcher(bare, replace(bare.search_config, second_request=1.0))
-        assert [h.id for h in off.search(q, top_k=10).hits] == [h.id for h in on.search(q, top_k=10).hits]
+            ranked = _Cache(index, queries).ranked(replace(config, term_coverage=exponent))
+            assert np.allclose(ranked, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_term_coverage_ranks_by_the_share_of_the_question_a_document_holds(built) -> None:
