@@ -263,7 +263,7 @@ def evaluate(run: Run, categories: dict[str, str] | None = None, bootstrap: bool
         "threshold": run.threshold,
     }
     if bootstrap:
-        for key in ("accuracy_at_1", "mrr_at_10", "recall_at_3"):  # recall@3: every page a message asks for
+        for key in ("accuracy_at_1", "mrr_at_10"):
             lo, hi = m.bootstrap_ci([rows[i][key] for i in inscope])
             metrics[f"{key}_ci95"] = [lo, hi]
     by_type: dict[str, list[int]] = defaultdict(list)
