@@ -67,6 +67,12 @@ def test_abbreviations_short_syllables_numbers_and_foreign_text_pass_through() -
     assert repair("hello how are you") == "hello how are you"  # mostly not Vietnamese: not read as typos
 
 
+def test_telex_keys_left_on_an_accented_syllable_are_slips_not_a_foreign_word() -> None:
+    assert repair("thủ tụcj") == "thủ tục"  # `j`, the Telex key of the dot below, typed once too often
+    assert repair("khôngf") == "không"
+    assert repair("tachj") == "tachj"  # typed without diacritics: perhaps foreign, left alone
+
+
 def test_without_a_dictionary_nothing_is_repaired() -> None:
     empty = speller(dictionary=[])
     assert not empty.active and repair("thhủ tục", empty) == "thhủ tục"
