@@ -15,6 +15,11 @@ _MARKS = "\u0300-\u036f"
 # Old-style tone placement on open syllables `oa`, `oe`, `uy` (hoà, khoẻ, thuỷ) -> on the first vowel
 # (hòa, khỏe, thủy), the form underthesea and most current text use. `qu` + y keeps its tone (quý).
 _OPEN_SYLLABLE = re.compile(rf"(?<!q)(o|u)([aey])([{_TONES}])(?![\w{_MARKS}])", re.IGNORECASE)
+# `kí`/`ký`, `lí`/`lý`, `kĩ`/`kỹ`, `qui`/`quy`: after these initials a lone i and y are two spellings of
+# one sound, both in use (`đăng kí`, `lí lịch`); `y` is the one official text uses. Not after `n` (`ny`
+# is teencode), `v` or `th` (names), nor where the vowel is part of a longer rhyme (`tai` is not `tay`).
+_I_SPELLING = re.compile(r"(?<![\w])(h|k|l|m|s|t|qu)([iíìỉĩị])(?![\w])")
+_I_TO_Y = str.maketrans("iíìỉĩị", "yýỳỷỹỵ")
 _NUMBER_SEP = re.compile(r"(?<=\d)[.,](?=\d{3}(?!\d))")
 _NON_WORD = re.compile(r"[^\w\s]+|_", re.UNICODE)
 _CHUNK_BREAK = re.compile(r"[\n\r.!?;:()\[\]{}\"“”…|/\\<>]+")
@@ -33,10 +38,17 @@ def fix_tone_placement(text: str) -> str:
     return unicodedata.normalize("NFC", _OPEN_SYLLABLE.sub(r"\1\3\2", decomposed))
 
 
+def unify_i_y(text: str) -> str:
+    """`đăng kí` -> `đăng ký`, `lí lịch` -> `lý lịch`: the i spelling of a syllable that has a y one (lower-case
+    NFC text). Citizens type both; without this `dang ki` shares no syllable with `đăng ký`."""
+    return _I_SPELLING.sub(lambda m: m[1] + m[2].translate(_I_TO_Y), text)
+
+
 def normalize(text: str) -> str:
-    """NFC, control characters removed, lower-case, tone placement unified, number separators dropped."""
+    """NFC, control characters removed, lower-case, tone placement and i/y spelling unified, number
+    separators dropped."""
     text = _CONTROL.sub(" ", nfc(text))
-    text = fix_tone_placement(text.lower())
+    text = unify_i_y(fix_tone_placement(text.lower()))
     return _NUMBER_SEP.sub("", text)
 
 

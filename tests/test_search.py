@@ -28,6 +28,14 @@ def test_expected_document_ranks_first(built, query: str, expected: str) -> None
     assert not result.abstained
 
 
+@pytest.mark.parametrize(
+    ("typed", "official"), [("đăng kí tạm trú ở đâu", "đăng ký tạm trú ở đâu"), ("dang ki", "dang ky")]
+)
+def test_the_i_spelling_of_a_y_syllable_scores_as_the_official_one(built, typed: str, official: str) -> None:
+    searcher = Searcher(built[0])
+    assert np.array_equal(searcher.score(typed), searcher.score(official))
+
+
 def test_gibberish_and_empty_queries_abstain_without_pretend_topics(built) -> None:
     """A document that shares nothing with the question is not a "nearest topic": listing the first ids
     in alphabetical order as suggestions would mislead."""

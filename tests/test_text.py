@@ -36,6 +36,19 @@ def test_normalize_composes_nfd_and_lowercases() -> None:
     assert normalize("thuỷ") == normalize("thủy")
 
 
+@pytest.mark.parametrize(
+    ("typed", "unified"),
+    [("Đăng kí", "đăng ký"), ("lí lịch", "lý lịch"), ("KĨ THUẬT", "kỹ thuật"), ("qui định", "quy định")],
+)
+def test_normalize_spells_a_lone_i_after_these_initials_as_y(typed: str, unified: str) -> None:
+    assert normalize(typed) == unified
+
+
+@pytest.mark.parametrize("text", ["thi thì khi chi", "tai tay", "ny vi", "kia kìa", "tin lịch"])
+def test_i_and_y_that_are_not_two_spellings_stay_apart(text: str) -> None:
+    assert normalize(text) == text
+
+
 def test_normalize_removes_control_characters_and_number_separators() -> None:
     assert normalize("a\x00b\u200bc") == "a b c"
     assert normalize("Lệ phí 20.000đ và 1,5 triệu") == "lệ phí 20000đ và 1,5 triệu"
