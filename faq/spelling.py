@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -66,6 +67,7 @@ class Speller:
     letters: str  # every letter of the index's syllables, accented ones included
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # folded -> the index's accented forms
     pairs: Collection[str] = frozenset()  # folded syllable pairs the index holds (`thu tuc`)
+    word_pairs: frozenset[str] = frozenset()  # consecutive syllables of the index's words (`đất đai`)
 
     @classmethod
     def from_frequencies(
@@ -83,11 +85,14 @@ class Speller:
         if not dictionary:
             return cls({}, {}, frozenset(), frozenset(), "")
         frequency: dict[str, float] = defaultdict(float)
+        word_pairs: set[str] = set()
         for word, count in word_frequencies.items():
             if " " not in word:
-                for syllable in word.split("_"):
+                sylls = word.split("_")
+                for syllable in sylls:
                     if syllable.isalpha():
                         frequency[syllable] += count
+                word_pairs.update(f"{a} {b}" for a, b in itertools.pairwise(sylls))
         top = max(frequency.values(), default=0.0) + 1.0
         for word in stopwords:
             for syllable in word.split():
@@ -107,6 +112,7 @@ class Speller:
             letters,
             {k: tuple(v) for k, v in forms.items()},
             pairs,
+            frozenset(word_pairs),
         )
 
     @property
@@ -117,15 +123,24 @@ class Speller:
         """A query's syllable chunks with each non-existent syllable replaced by its repair (when found).
 
         Text that is mostly not Vietnamese (`hello how are you`) is left as it is: read as typos, its
-        words would become Vietnamese ones (`how` -> `hộ`) and an off-topic question would find answers."""
+        words would become Vietnamese ones (`how` -> `hộ`) and an off-topic question would find answers. A
+        syllable typed with diacritics is Vietnamese however mistyped (`đăngký tạmtrú`), and so is one made of
+        two the index holds side by side (`tamtru`): neither counts towards that."""
         if not self.active:
             return [list(c) for c in chunk_list]
         words = [s for c in chunk_list for s in c if s.isalpha()]
-        unknown = sum(self._repairable(s) and not self._exists(s) for s in words)
+        unknown = sum(
+            not has_diacritics(s) and self._repairable(s) and not self._exists(s) and not self._unglued(s, self._paired)
+            for s in words
+        )
         if unknown >= 2 and unknown * 2 > len(words):
             return [list(c) for c in chunk_list]
         return [
-            [self.repair_one(s, c[i - 1] if i else "", c[i + 1] if i + 1 < len(c) else "") for i, s in enumerate(c)]
+            [
+                part
+                for i, s in enumerate(c)
+                for part in self.repair_one(s, c[i - 1] if i else "", c[i + 1] if i + 1 < len(c) else "").split()
+            ]
             for c in chunk_list
         ]
 
@@ -146,30 +161,61 @@ class Speller:
         return syllable in (self.valid if has_diacritics(syllable) else self.valid_folded)
 
     def repair_one(self, syllable: str, before: str = "", after: str = "") -> str:
-        """The repair of one syllable between its neighbours as typed (`before`, `after`; "" for none)."""
+        """The repair of one syllable between its neighbours as typed (`before`, `after`; "" for none); two
+        syllables, space-separated, when it was two typed without the space between (`đăngký`)."""
         if not self._repairable(syllable) or self._exists(syllable):
             return syllable
         if has_diacritics(syllable):
             letters = fold(syllable)
             if letters in self.valid_folded:  # the letters are right, the diacritics wrong (`mât`, `khảu`)
                 same = self.forms.get(letters)  # the index's own syllables with these letters
-                if same:
-                    return max(same, key=lambda s: (self.frequency[s], s))
+                if same:  # the one making a word with a neighbour (`đât đai` -> `đất đai`), else the commonest
+                    return max(
+                        same,
+                        key=lambda s: (
+                            f"{before} {s}" in self.word_pairs or f"{s} {after}" in self.word_pairs,
+                            self.frequency[s],
+                            s,
+                        ),
+                    )
             found = self._best(syllable, self.frequency, self.letters)
             if found:
                 return found
             if letters in self.valid_folded:
                 return syllable
-            # no accented repair: the letters alone (typed with diacritics, so surely Vietnamese)
-            return self._best(letters, self.folded_frequency, self._plain) or letters
+            # no accented repair: two syllables glued (`nhậpkhẩu`), else the letters alone (typed with
+            # diacritics, so surely Vietnamese)
+            return self._unglued(syllable) or self._best(letters, self.folded_frequency, self._plain) or letters
         # Typed without diacritics, it may as well be a foreign word (`hack`): repaired only to a syllable
-        # the index has next to one of its neighbours (`tcah ho` -> `tach ho`, never `hack` -> `hach`).
+        # the index has next to one of its neighbours (`tcah ho` -> `tach ho`, never `hack` -> `hach`),
+        # or split into a pair the index holds (`tamtru` -> `tam tru`).
         before, after = fold(before), fold(after)
 
         def beside(c: str) -> bool:
             return bool(before and f"{before} {c}" in self.pairs) or bool(after and f"{c} {after}" in self.pairs)
 
-        return self._best(syllable, self.folded_frequency, self._plain, beside) or syllable
+        found = self._best(syllable, self.folded_frequency, self._plain, beside)
+        return found or self._unglued(syllable, self._paired) or syllable
+
+    def _paired(self, first: str, second: str) -> bool:
+        return f"{first} {second}" in self.pairs
+
+    def _unglued(self, text: str, fits: Callable[[str, str], bool] = lambda a, b: True) -> str | None:
+        """`text` as two syllables that exist, each of at least two letters (`đăngký` -> `đăng ký`), the
+        split whose pair the index holds first, then the one whose rarer half is commonest; None if none."""
+        splits = [
+            (text[:i], text[i:])
+            for i in range(2, len(text) - 1)
+            if self._exists(text[:i]) and self._exists(text[i:]) and fits(text[:i], text[i:])
+        ]
+        if not splits:
+            return None
+
+        def likely(pair: tuple[str, str]) -> tuple[bool, float]:
+            a, b = (fold(s) for s in pair)
+            return f"{a} {b}" in self.pairs, min(self.folded_frequency.get(a, 0.0), self.folded_frequency.get(b, 0.0))
+
+        return " ".join(max(splits, key=likely))
 
     @functools.cached_property
     def _plain(self) -> str:

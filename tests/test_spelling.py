@@ -4,7 +4,18 @@ from faq.index import load_index
 from faq.search import Searcher
 from faq.spelling import Speller, dictionary_syllables, edits
 
-WORDS = {"thủ_tục": 5, "lừa_đảo": 3, "không": 10, "con": 4, "cong": 6, "tách": 2, "hộ_khẩu": 3, "đăng_ký": 5}
+WORDS = {
+    "thủ_tục": 5,
+    "lừa_đảo": 3,
+    "không": 10,
+    "con": 4,
+    "cong": 6,
+    "tách": 2,
+    "hộ_khẩu": 3,
+    "đăng_ký": 5,
+    "đặt": 9,
+    "đất_đai": 1,
+}
 DICTIONARY = [
     "khủng",
     "lãi",
@@ -22,10 +33,13 @@ DICTIONARY = [
     "đảo",
     "đăng",
     "ký",
+    "đặt",
+    "đất",
+    "đai",
 ]
 
 
-PAIRS = {"tach ho", "ho khau", "con trai", "cong trai"}  # folded syllable pairs of the index
+PAIRS = {"tach ho", "ho khau", "con trai", "cong trai", "dang ky"}  # folded syllable pairs of the index
 
 
 def speller(dictionary=DICTIONARY) -> Speller:
@@ -71,6 +85,20 @@ def test_telex_keys_left_on_an_accented_syllable_are_slips_not_a_foreign_word() 
     assert repair("thủ tụcj") == "thủ tục"  # `j`, the Telex key of the dot below, typed once too often
     assert repair("khôngf") == "không"
     assert repair("tachj") == "tachj"  # typed without diacritics: perhaps foreign, left alone
+
+
+def test_two_syllables_typed_without_the_space_are_split() -> None:
+    assert repair("đăngký hộkhẩu") == "đăng ký hộ khẩu"
+    assert repair("dangky") == "dang ky"  # unaccented: split only into a pair the index holds
+    assert repair("hokhau") == "ho khau"
+    assert repair("dangky hokhau") == "dang ky ho khau"  # not taken for foreign text
+    assert repair("contrai") == "con trai"
+    assert repair("tachcong") == "tachcong"  # no such pair: perhaps a foreign word, left alone
+
+
+def test_wrong_diacritics_become_the_form_that_makes_a_word_with_a_neighbour() -> None:
+    assert repair("đât đai") == "đất đai"  # `đặt` is commoner, but `đất đai` is a word of the index
+    assert repair("đât") == "đặt"  # alone, the commonest
 
 
 def test_without_a_dictionary_nothing_is_repaired() -> None:
