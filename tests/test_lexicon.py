@@ -114,3 +114,18 @@ def test_the_project_lexicon_refers_notaries_and_sales_only_as_asked(asked: str,
 
     analyzer = Analyzer(AnalyzerConfig(), load_lexicon(Path(__file__).parent.parent / "corpus" / "lexicon"))
     assert bool(analyzer.referrals(analyzer.prepare(asked, query=True))) == referred
+
+
+def test_the_project_lexicon_brings_the_new_card_to_the_old_one_but_not_back() -> None:
+    """A question about the CMND is about the thẻ căn cước that replaced it; one about the thẻ căn cước is not
+    about the CMND (the pair, two-way, pulled `mất thẻ căn cước` to the first-card page)."""
+    from faq.analyzer import Analyzer
+    from faq.config import AnalyzerConfig
+
+    analyzer = Analyzer(AnalyzerConfig(), load_lexicon(Path(__file__).parent.parent / "corpus" / "lexicon"))
+
+    def added(asked: str) -> list[str]:
+        return [" ".join(c) for c in analyzer.prepare(asked, query=True)[1:]]
+
+    assert "thẻ căn cước" in added("chứng minh nhân dân hết hạn")
+    assert "chứng minh nhân dân" not in added("mất thẻ căn cước")
