@@ -452,7 +452,10 @@ def _verified(
     Also returns the names checked now, and the record to write then (None when none was):
     `_load_build` writes it once every other check passed too, so a file skipped later passed them all."""
     known = read_verified(directory)
-    manifest_key = stat_key(os.stat(directory / "manifest.json"))
+    try:  # a publish may have deleted this build since its manifest was read: a one-line error to retry on
+        manifest_key = stat_key(os.stat(directory / "manifest.json"))
+    except OSError as exc:
+        raise IndexError_(f"index file {directory / 'manifest.json'} is missing or unreadable; {REBUILD_HINT}") from exc
     if known.get("manifest.json") != manifest_key:  # checked against another manifest: check again
         known = {}
     out: dict[str, bytes | mmap.mmap] = {}

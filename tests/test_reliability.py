@@ -260,6 +260,27 @@ def test_readers_only_ever_see_a_complete_index_while_builds_publish(built, tmp_
     assert reads > 10 and len(seen) > 2, "the reads did not overlap the publishes"
 
 
+def test_a_build_deleted_while_it_is_being_read_is_a_one_line_error_that_a_reader_retries(
+    built, tmp_path: Path, monkeypatch
+) -> None:
+    """A publish deletes the old build under a reader; whatever step of loading meets the gap must raise
+    IndexError_ (which `read_published` retries on the new build), never a bare OSError (flaky before)."""
+    import faq.index
+
+    index, _ = built
+    save_index(index, tmp_path / "idx")
+    read_manifest = faq.index.read_manifest
+
+    def read_then_lose_it(directory: Path) -> dict:
+        manifest = read_manifest(directory)
+        (directory / "manifest.json").unlink()
+        return manifest
+
+    monkeypatch.setattr(faq.index, "read_manifest", read_then_lose_it)
+    with pytest.raises(IndexError_, match="missing or unreadable"):
+        load_index(tmp_path / "idx")
+
+
 # ------------------------------------------------------------------ citizen input (ask --json)
 
 
