@@ -2,7 +2,7 @@ from dataclasses import replace
 
 from faq.index import load_index
 from faq.search import Searcher
-from faq.spelling import Speller, dictionary_syllables, edits
+from faq.spelling import Speller, dictionary_syllables, edits, vni
 
 WORDS = {
     "thủ_tục": 5,
@@ -36,6 +36,7 @@ DICTIONARY = [
     "đặt",
     "đất",
     "đai",
+    "được",
 ]
 
 
@@ -99,6 +100,13 @@ def test_two_syllables_typed_without_the_space_are_split() -> None:
 def test_wrong_diacritics_become_the_form_that_makes_a_word_with_a_neighbour() -> None:
     assert repair("đât đai") == "đất đai"  # `đặt` is commoner, but `đất đai` is a word of the index
     assert repair("đât") == "đặt"  # alone, the commonest
+
+
+def test_vni_keys_left_as_digits_are_read_as_the_marks_they_stand_for() -> None:
+    assert "không" in vni("kho6ng") and "được" in vni("đươc5") and vni("d9i") == ["đi"]
+    assert repair("kho6ng đươc5 thu3 tu5c") == "không được thủ tục"
+    assert repair("thủ tục a1 b2 ct07 tk01 sh125 10t") == "thủ tục a1 b2 ct07 tk01 sh125 10t"  # not VNI keys
+    assert repair("iphone15") == "iphone15"  # no reading is a syllable
 
 
 def test_without_a_dictionary_nothing_is_repaired() -> None:
