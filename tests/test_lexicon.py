@@ -104,6 +104,9 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("bên mình có bán sim số đẹp không", True),
         ("báo giá camera giúp em", True),
         ("bán xe rồi có phải nộp lại biển số không", False),
+        ("xóa tên ông trong hộ khẩu có phải mang giấy khai tử theo không", False),  # a paper held
+        ("bố tôi mất, làm khai tử ở đâu", True),
+        ("sổ đỏ bị đo sai diện tích thì lên đâu", True),
     ],
 )
 def test_the_project_lexicon_refers_notaries_and_sales_only_as_asked(asked: str, referred: bool) -> None:
