@@ -107,6 +107,9 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("xóa tên ông trong hộ khẩu có phải mang giấy khai tử theo không", False),  # a paper held
         ("bố tôi mất, làm khai tử ở đâu", True),
         ("sổ đỏ bị đo sai diện tích thì lên đâu", True),
+        ("giấy phép bán lẻ rượu hết hạn thì gia hạn ở đâu", True),
+        ("ở nước ngoài muốn ủy quyền bán đất cho anh trai", True),
+        ("đi trình báo thay mẹ có cần giấy ủy quyền không", False),
     ],
 )
 def test_the_project_lexicon_refers_notaries_and_sales_only_as_asked(asked: str, referred: bool) -> None:
