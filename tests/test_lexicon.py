@@ -110,6 +110,8 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("giấy phép bán lẻ rượu hết hạn thì gia hạn ở đâu", True),
         ("ở nước ngoài muốn ủy quyền bán đất cho anh trai", True),
         ("đi trình báo thay mẹ có cần giấy ủy quyền không", False),
+        ("xét tuyển đại học không nhận được OTP", True),
+        ("app ngân hàng bắt xác thực sinh trắc học", True),
     ],
 )
 def test_the_project_lexicon_refers_notaries_and_sales_only_as_asked(asked: str, referred: bool) -> None:
