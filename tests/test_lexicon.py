@@ -114,6 +114,7 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("app ngân hàng bắt xác thực sinh trắc học", True),
         ("chủ nhà trọ có phải đóng thuế cho thuê nhà không", True),
         ("quán karaoke có phải trả tiền bản quyền âm nhạc không", True),
+        ("thi tốt nghiệp được 24 điểm thì đỗ trường nào", True),
     ],
 )
 def test_the_project_lexicon_refers_notaries_and_sales_only_as_asked(asked: str, referred: bool) -> None:
