@@ -115,6 +115,8 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("chủ nhà trọ có phải đóng thuế cho thuê nhà không", True),
         ("quán karaoke có phải trả tiền bản quyền âm nhạc không", True),
         ("thi tốt nghiệp được 24 điểm thì đỗ trường nào", True),
+        ("qua trạm thu phí bị trừ tiền 2 lần", True),
+        ("mèo đi lạc 3 ngày nhờ công an tìm được không", True),
     ],
 )
 def test_the_project_lexicon_refers_notaries_and_sales_only_as_asked(asked: str, referred: bool) -> None:
