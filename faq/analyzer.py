@@ -294,12 +294,13 @@ DONE_AFTER = frozenset({"xong", "roi", "r"})  # `xong`, `rồi` right after it
 def _done(chunk: Sequence[str], i: int, n: int) -> bool:
     """Whether the phrase at chunk[i : i + n] is marked as a step already taken: `đã` among the three
     syllables before it, or `xong`/`rồi` among the two after; or as a paper already held, `ngoài … ra`
-    (`ngoài giấy đăng ký hộ kinh doanh ra thì còn phải xin gì`), not `nước ngoài` nor `ra sao`."""
+    or `ngoài … còn` (`ngoài giấy đăng ký hộ kinh doanh ra thì còn phải xin gì`, `ngoài giấy đăng ký
+    kinh doanh còn phải xin giấy gì`), not `nước ngoài` nor `ra sao`."""
     if DONE_BEFORE & set(chunk[max(0, i - 3) : i]) or DONE_AFTER & set(chunk[i + n : i + n + 2]):
         return True
     besides = any(chunk[j] == "ngoai" and (j == 0 or chunk[j - 1] != "nuoc") for j in range(max(0, i - 4), i))
     closed = any(
-        chunk[k] == "ra" and (k + 1 == len(chunk) or chunk[k + 1] != "sao")
+        (chunk[k] == "ra" and (k + 1 == len(chunk) or chunk[k + 1] != "sao")) or chunk[k] == "con"
         for k in range(i + n, min(len(chunk), i + n + 2))
     )
     return besides and closed

@@ -127,8 +127,8 @@ def test_a_step_already_taken_at_another_agency_is_not_what_is_asked() -> None:
 
 
 def test_a_paper_held_besides_what_is_asked_is_not_what_is_asked() -> None:
-    """`ngoài giấy đăng ký hộ kinh doanh ra` names a paper the guesthouse owner holds; `người nước
-    ngoài` and `ra sao` are not that construction."""
+    """`ngoài giấy đăng ký hộ kinh doanh ra` (or `… còn`) names a paper the guesthouse owner holds;
+    `người nước ngoài` and `ra sao` are not that construction."""
     from faq.lexicon import Lexicon
 
     lex = Lexicon(other_agencies=((("hộ", "kinh", "doanh"), "UBND cấp xã"), (("kết", "hôn"), "UBND cấp xã")))
@@ -139,6 +139,8 @@ def test_a_paper_held_besides_what_is_asked_is_not_what_is_asked() -> None:
 
     assert pending("ngoài giấy đăng ký hộ kinh doanh ra thì có phải xin giấy gì của công an") == []
     assert pending("ngoai giay dang ky ho kinh doanh ra con phai xin gi") == []
+    assert pending("ngoài giấy đăng ký hộ kinh doanh còn phải xin giấy gì") == []  # `ngoài … còn`, no `ra`
+    assert pending("người nước ngoài kết hôn còn phải làm gì") == ["kết hôn"]
     assert pending("đăng ký hộ kinh doanh ra sao") == ["hộ kinh doanh"]
     assert pending("người nước ngoài đăng ký kết hôn ra sao") == ["kết hôn"]
     assert pending("người nước ngoài kết hôn ra phường hay xã") == ["kết hôn"]

@@ -116,6 +116,7 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("quán karaoke có phải trả tiền bản quyền âm nhạc không", True),
         ("thi tốt nghiệp được 24 điểm thì đỗ trường nào", True),
         ("qua trạm thu phí bị trừ tiền 2 lần", True),
+        ("cần hợp pháp hóa lãnh sự bằng đại học", True),
         ("mèo đi lạc 3 ngày nhờ công an tìm được không", True),
     ],
 )
