@@ -117,6 +117,7 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("thi tốt nghiệp được 24 điểm thì đỗ trường nào", True),
         ("qua trạm thu phí bị trừ tiền 2 lần", True),
         ("cần hợp pháp hóa lãnh sự bằng đại học", True),
+        ("mua đất xong giờ đóng lệ phí trước bạ nhà đất ở đâu", True),
         ("mèo đi lạc 3 ngày nhờ công an tìm được không", True),
     ],
 )
