@@ -44,7 +44,7 @@ GENERAL := corpus/eval/general
 HOLDOUTS := $(addprefix corpus/eval/,holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 holdout8 holdout9 holdout10 holdout11 holdout12 holdout13 holdout14 holdout15 holdout16)
 GENERAL_INDEX = $(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
 
-eval: install ## Evaluate on the test, the seven held-out and the general FAQ sets; fails below their floor.json
+eval: install ## Evaluate on the test, every held-out (HOLDOUTS) and the general FAQ set; fails below their floor.json
 	$(PY) cli.py eval --gate
 	@for d in $(HOLDOUTS); do echo "== $$d"; $(PY) cli.py eval --gate --dataset $$d/queries.jsonl --floor $$d/floor.json || exit $$?; done
 	$(GENERAL_INDEX)
