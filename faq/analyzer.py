@@ -202,7 +202,7 @@ class Analyzer:
                     continue
                 if i + n < len(chunk) and self._is_word(chunk[i + n - 1], chunk[i + n]):
                     continue
-                if not (pending and _done(folded, i, n)):
+                if not (pending and _done(chunk, folded, i, n)):
                     return True
         return False
 
@@ -291,16 +291,19 @@ DONE_BEFORE = frozenset({"da"})  # `đã` (folded) shortly before a phrase: a st
 DONE_AFTER = frozenset({"xong", "roi", "r"})  # `xong`, `rồi` right after it
 
 
-def _done(chunk: Sequence[str], i: int, n: int) -> bool:
-    """Whether the phrase at chunk[i : i + n] is marked as a step already taken: `đã` among the three
-    syllables before it, or `xong`/`rồi` among the two after; or as a paper already held, `ngoài … ra`
-    or `ngoài … còn` (`ngoài giấy đăng ký hộ kinh doanh ra thì còn phải xin gì`, `ngoài giấy đăng ký
-    kinh doanh còn phải xin giấy gì`), not `nước ngoài` nor `ra sao`."""
+def _done(typed: Sequence[str], chunk: Sequence[str], i: int, n: int) -> bool:
+    """Whether the phrase at chunk[i : i + n] (`chunk` is `typed` folded) is marked as a step already
+    taken: `đã` among the three syllables before it, or `xong`/`rồi` among the two after; or as a paper
+    already held, `ngoài … ra` or `ngoài … còn` (`ngoài giấy đăng ký hộ kinh doanh ra thì còn phải xin
+    gì`, `ngoài giấy đăng ký kinh doanh còn phải xin giấy gì`), not `nước ngoài` nor `ra sao`, nor `con`
+    (a child) where the message is typed with diacritics."""
     if DONE_BEFORE & set(chunk[max(0, i - 3) : i]) or DONE_AFTER & set(chunk[i + n : i + n + 2]):
         return True
     besides = any(chunk[j] == "ngoai" and (j == 0 or chunk[j - 1] != "nuoc") for j in range(max(0, i - 4), i))
+    accented = any(has_diacritics(s) for s in typed)
     closed = any(
-        (chunk[k] == "ra" and (k + 1 == len(chunk) or chunk[k + 1] != "sao")) or chunk[k] == "con"
+        (chunk[k] == "ra" and (k + 1 == len(chunk) or chunk[k + 1] != "sao"))
+        or (chunk[k] == "con" and (typed[k] != "con" or not accented))
         for k in range(i + n, min(len(chunk), i + n + 2))
     )
     return besides and closed

@@ -141,6 +141,7 @@ def test_a_paper_held_besides_what_is_asked_is_not_what_is_asked() -> None:
     assert pending("ngoai giay dang ky ho kinh doanh ra con phai xin gi") == []
     assert pending("ngoài giấy đăng ký hộ kinh doanh còn phải xin giấy gì") == []  # `ngoài … còn`, no `ra`
     assert pending("người nước ngoài kết hôn còn phải làm gì") == ["kết hôn"]
+    assert pending("ngoài đăng ký kết hôn con tôi cần giấy gì") == ["kết hôn"]  # `con` (a child) is not `còn`
     assert pending("đăng ký hộ kinh doanh ra sao") == ["hộ kinh doanh"]
     assert pending("người nước ngoài đăng ký kết hôn ra sao") == ["kết hôn"]
     assert pending("người nước ngoài kết hôn ra phường hay xã") == ["kết hôn"]
