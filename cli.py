@@ -175,21 +175,20 @@ def render_explain(result: Result) -> None:
     why = ", ".join(term for term, _ in result.referrals)
     if why and result.referral_weight < 1.0:
         why += " (in the story, not the question: half the penalty)"
-    own = (
-        result.hits[0].score / result.hits[0].coverage_factor
-        if result.hits and result.hits[0].coverage_factor
-        else best
-    )
+    first = result.hits[0] if result.hits else None
+    own = (first.score - first.tie_break) / first.coverage_factor if first and first.coverage_factor else best
     out.print(
         f"confidence {result.confidence:.4f}"
         + (f" (the first answer's score {own:.4f} lowered: names another agency's procedure: {why})" if why else "")
-        + (" (the first answer's score before term coverage)" if not why and own != best else "")
+        + (" (the first answer's score before term coverage and tie-break)" if not why and own != best else "")
         + f"; {'abstained' if result.abstained else 'answered'}",
         soft_wrap=True,
         markup=False,
     )
     for h in result.hits:
         factor = f" (term coverage x{h.coverage_factor:.3f} included)" if h.coverage_factor != 1.0 else ""
+        if h.tie_break:
+            factor += f" (tie-break +{h.tie_break:.4f} included: the terms the other of the first two lacks)"
         table = Table(title=f"{h.id}: score {h.score:.4f}{factor}", title_justify="left")
         for col in ("channel", "field", "contribution", "terms"):
             table.add_column(col)

@@ -74,6 +74,10 @@ class SearchConfig:
     # Confidence stays the unmultiplied score of the document ranked first, so the abstention threshold
     # keeps its meaning on corpora whose questions share fewer words with the answers. 0 = off.
     term_coverage: float = 0.0
+    # Tie-break between the first two documents: each gains this times what the query terms the other
+    # lacks earned it (Searcher.tie_break), so the words that tell two sibling pages apart decide
+    # between them. 0 = off.
+    tie_break: float = 0.0
     # Work budget per channel and query: at most this many postings are read, the query's most
     # informative (highest-weighted) terms first. Common terms (character n-grams above all) have the
     # longest postings and add the least; on a small corpus the budget is never reached, on a large

@@ -186,6 +186,7 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         **chars,
         "− field weighting": (index, search.with_equal_fields()),
         "− term coverage": (index, replace(search, term_coverage=0.0)),
+        "− tie-break": (index, replace(search, tie_break=0.0)),
         "− lexicon": (build_index(index.documents, cfg, type(lex)(), search), search),
         # restoration acts on queries alone: the same index, read by an analyzer without it
         "− diacritic restoration": (replace(index, analyzer_config=replace(cfg, restore=False)), search),

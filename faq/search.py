@@ -4,8 +4,10 @@ score(d) = sum over channels c and fields f of  w_c * w_f * cos(q_c, d_{c,f})
 (q_c weighted log-tf x idf, d_{c,f} log-tf: see faq.index), where the field `question_max` is the best
 single sample question / Q&A question of d (FAQ-style question-to-question match) and the weights are
 normalised to sum to 1, so scores lie in [0, 1].
-Because the score is a plain sum, `explain` can report each (channel, field, term) contribution and
-they add up to the score exactly.
+For ranking, each score is multiplied by the document's term coverage, and the first two then gain
+what the query terms the other lacks earned them (`Searcher.tie_break`), so the words that tell two
+sibling pages apart decide between them. Because every step is a sum over terms, `explain` can report
+each (channel, field, term) contribution, the tie-break's included, and they add up to the score exactly.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Hit:
     document: Document
     contributions: tuple[Contribution, ...] = ()
     coverage_factor: float = 1.0  # the term-coverage factor in `score` (Searcher.ranking), 1 when off
+    tie_break: float = 0.0  # what the tie-break between the first two added to `score` (Searcher.tie_break)
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,45 @@ class Searcher:
         factor = self.term_coverage(qv) ** a
         return scores * factor, factor
 
+    def tie_break(
+        self, qv: QueryVectors, scores: np.ndarray, questions: np.ndarray, factor: np.ndarray
+    ) -> dict[int, dict[str, np.ndarray]]:
+        """For each of the first two documents, what the tie-break adds, per channel and query term: the
+        terms it earned from and the other did not, times `SearchConfig.tie_break`. The words both share
+        are the topic they have in common (`đăng ký tạm trú` for a first registration and for an
+        extension) and say nothing about which one is meant; the rest (`hết hạn`, `ở tiếp`) do. Sibling
+        pages are most of the ranking's mistakes. Only the two can change places: both already score
+        above the third and gain, it gains nothing. Empty when off or when there is no second."""
+        beta = self.config.tie_break
+        top = self.top(scores, 2) if beta else ()
+        if len(top) < 2 or scores[top[1]] <= 0.0:
+            return {}
+        earned = [self._earned(int(d), questions, qv, float(factor[d])) for d in top]
+        out = {}
+        for k, d in enumerate(top):
+            other = earned[1 - k]
+            out[int(d)] = {
+                c: beta * np.where(other[c] > 0, 0.0, v) if c in other else beta * v for c, v in earned[k].items()
+            }
+        return out
+
+    def _earned(self, d: int, questions: np.ndarray, qv: QueryVectors, factor: float) -> dict[str, np.ndarray]:
+        """Per channel, what each query term earned document d over all its fields (`_parts`)."""
+        return {c: v.sum(axis=1) for c, (_, v) in self._parts(d, self._question_rows(d), questions, qv, factor).items()}
+
+    def ordering(
+        self, qv: QueryVectors, raw: np.ndarray, questions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, dict[str, np.ndarray]]]:
+        """(ranking scores, term-coverage factors, tie-break per document): `ranking`, then `tie_break`
+        added to the first two."""
+        scores, factor = self.ranking(qv, raw)
+        bonus = self.tie_break(qv, scores, questions, factor)
+        if bonus:
+            scores = scores.copy()
+            for d, parts in bonus.items():
+                scores[d] += sum(float(v.sum()) for v in parts.values())
+        return scores, factor, bonus
+
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Document indices best first; ties broken by id so results are deterministic."""
         return np.lexsort((self._ids, -np.round(scores, 12)))
@@ -228,8 +270,8 @@ class Searcher:
     def assess(self, query: str) -> tuple[np.ndarray, float]:
         """Ranking scores of every document and the confidence in the first, as `search` judges them."""
         qv = self.vectors(query[:MAX_QUERY_CHARS])
-        raw = self.score_vector(qv)[0]
-        ranked, _ = self.ranking(qv, raw)
+        raw, questions, _ = self.score_vector(qv)
+        ranked, _, _ = self.ordering(qv, raw, questions)
         first = self.top(ranked, 1)
         return ranked, self.confidence(float(raw[first[0]]) if len(first) else 0.0, qv.referral_weight)
 
@@ -249,10 +291,11 @@ class Searcher:
         text = query[:MAX_QUERY_CHARS]
         qv = self.vectors(text)
         raw, questions, display = self.score_vector(qv)
-        scores, factor = self.ranking(qv, raw)
+        scores, factor, bonus = self.ordering(qv, raw, questions)
         order = [d for d in self.top(scores, top_k) if scores[d] > 0.0]  # nothing in common is no hit
         hits = tuple(
-            self._hit(int(d), float(scores[d]), questions, display, qv, explain, float(factor[d])) for d in order
+            self._hit(int(d), float(scores[d]), questions, display, qv, explain, float(factor[d]), bonus.get(int(d)))
+            for d in order
         )
         referrals = qv.referrals
         confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv.referral_weight)
@@ -287,6 +330,7 @@ class Searcher:
         qv: QueryVectors,
         explain: bool,
         factor: float = 1.0,
+        bonus: dict[str, np.ndarray] | None = None,
     ) -> Hit:
         doc = self.index.documents[d]
         matched, kind, answer = doc.label, "title", _summary(doc)
@@ -306,8 +350,9 @@ class Searcher:
             matched, kind = p.text, p.kind
             if p.kind in ("qa", "section") and p.answer:
                 answer = p.answer
-        contributions = self._explain(d, qrows, questions, qv, factor) if explain else ()
-        return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions, factor)
+        contributions = self._explain(d, qrows, questions, qv, factor, bonus) if explain else ()
+        added = sum(float(v.sum()) for v in bonus.values()) if bonus else 0.0
+        return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions, factor, added)
 
     def _answered_twin(self, row: int, qrows: np.ndarray) -> int:
         """A sample question has no answer of its own, so matching it shows the document's summary. When
@@ -328,36 +373,56 @@ class Searcher:
         self._twins[row] = best
         return best
 
-    def _explain(
+    def _parts(
         self, d: int, qrows: np.ndarray, questions: np.ndarray, qv: QueryVectors, factor: float = 1.0
-    ) -> tuple[Contribution, ...]:
-        """Each (channel, field) contribution to document d's score, with the terms behind it; `factor` is
-        d's term-coverage factor (`ranking`), applied to every contribution as it was to the score."""
-        out = []
+    ) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+        """Per channel: (the sources, a (query terms, sources) array of what each term earned document d
+        in each). The sources are d's fields and its best sample question (`question_max`); the array
+        sums to d's score before any tie-break. `factor` is d's term-coverage factor (`ranking`), applied
+        as it was to the score."""
         n = len(self.index.doc_ids)
         one = {c: (earn[d : d + 1], full) for c, (earn, full) in self._coverage.items()}
         scale = float(coverage_scale(one, qv.weights)[0]) * factor  # as score_vector and ranking scaled d
         best_row = int(qrows[int(np.argmax(questions[qrows]))]) if len(qrows) else None
+        fields = [f for f in DOC_FIELDS if self.field_weights[f]]
+        out = {}
         for c in self.index.channels:
             idx, w = qv.terms[c]
             wc = qv.weights[c]
             if not len(idx) or not wc:
                 continue
-            postings = self.index.postings[c]
-            sources = [(f, postings, k * n + d, self.field_weights[f]) for k, f in enumerate(DOC_FIELDS)]
-            if best_row is not None:
-                sources.append(
-                    ("question_max", self.index.question_postings[c], best_row, self.field_weights["question_max"])
-                )
-            for f, matrix, column, wf in sources:
-                if not wf:
-                    continue
-                values = matrix.values_at(idx, column) * w * wc * wf * scale
-                nz = np.flatnonzero(values)
+            columns = np.array([DOC_FIELDS.index(f) * n + d for f in fields], dtype=np.int64)
+            values = self.index.postings[c].values_at(idx, columns) * np.array([self.field_weights[f] for f in fields])
+            sources = tuple(fields)
+            if best_row is not None and self.field_weights["question_max"]:
+                best = self.index.question_postings[c].values_at(idx, best_row) * self.field_weights["question_max"]
+                values, sources = np.column_stack([values, best]), (*sources, "question_max")
+            out[c] = (sources, values * (w * wc * scale)[:, None])
+        return out
+
+    def _explain(
+        self,
+        d: int,
+        qrows: np.ndarray,
+        questions: np.ndarray,
+        qv: QueryVectors,
+        factor: float = 1.0,
+        bonus: dict[str, np.ndarray] | None = None,
+    ) -> tuple[Contribution, ...]:
+        """Each (channel, field) contribution to document d's score, with the terms behind it, and the
+        tie-break's (`tie_break`) when d had one: `bonus` maps channel -> what each query term added."""
+        out = []
+        for c, (sources, values) in self._parts(d, qrows, questions, qv, factor).items():
+            columns = [(f, values[:, k]) for k, f in enumerate(sources)]
+            if bonus and c in bonus:
+                columns.append(("tie_break", bonus[c]))
+            idx = qv.terms[c][0]
+            for f, v in columns:
+                nz = np.flatnonzero(v)
                 if not len(nz):
                     continue
-                terms = tuple(sorted(((self._term(c, int(idx[j])), float(values[j])) for j in nz), key=lambda t: -t[1]))
-                out.append(Contribution(c, f, float(values.sum()), terms))
+                terms = tuple(sorted(((self._term(c, int(idx[j])), float(v[j])) for j in nz), key=lambda t: -t[1]))
+                out.append(Contribution(c, f, float(v.sum()), terms))
         return tuple(sorted(out, key=lambda x: -x.score))
 
     def _term(self, channel: str, term_id: int) -> str:

@@ -36,6 +36,11 @@ def test_values_at_reads_single_cells() -> None:
     for column in range(m.shape[1]):
         terms = np.arange(m.shape[0])
         assert np.array_equal(p.values_at(terms, column), dense[:, column].astype(np.float64))
+    columns = np.array([3, 0, m.shape[1] - 1, 3])  # several at once, in any order, repeats allowed
+    terms = np.array([4, 0, 4, m.shape[0] - 1])
+    assert np.array_equal(p.values_at(terms, columns), dense[terms][:, columns].astype(np.float64))
+    empty = Postings.from_csr(sparse.csr_matrix((3, 4), dtype=np.float32))
+    assert empty.values_at(np.array([0, 2]), np.array([1, 3])).tolist() == [[0.0, 0.0], [0.0, 0.0]]
 
 
 def test_check_finds_inconsistent_arrays() -> None:

@@ -6,6 +6,7 @@ import pytest
 from faq.config import SearchConfig
 from faq.index import build_index
 from faq.search import MAX_QUERY_CHARS, Searcher
+from faq.text import fold
 
 
 @pytest.mark.parametrize(
@@ -249,6 +250,63 @@ def test_an_entry_without_aliases_or_questions_is_not_capped(tmp_path) -> None:
     assert capped.id == "chi-tra-loi" and result.hits[0].score > 1.5 * capped.score
     for hit in result.hits:  # explanations still add up, scaling included
         assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
+
+
+SIBLING_ROWS = [
+    {
+        "id": "dang-ky",
+        "question": "Đăng ký tạm trú cần gì?",
+        "answer": "Đăng ký tạm trú tại Công an xã nơi đến ở, bằng tờ khai CT01.",
+        "aliases": ["đăng ký tạm trú", "làm tạm trú"],
+    },
+    {
+        "id": "gia-han",
+        "question": "Gia hạn thế nào?",
+        "answer": "Khi đăng ký tạm trú sắp hết hạn mà vẫn ở tiếp, nộp tờ khai CT01 để gia hạn.",
+    },
+    {"id": "ho-chieu", "question": "Làm hộ chiếu ở đâu?", "answer": "Nộp tờ khai tại Công an tỉnh hoặc trên VNeID."},
+]
+
+
+def test_the_tie_break_lets_the_words_the_first_two_do_not_share_decide(tmp_path) -> None:
+    """Both pages say `đăng ký tạm trú`; the registration page says it in more fields and comes first
+    on the sum, but only the extension page has `hết hạn`. With the tie-break, the terms one of the
+    first two lacks decide between them; the third keeps its score, and explanations still add up."""
+    index = _faq_index(tmp_path, SIBLING_ROWS)
+    query = "đăng ký tạm trú hết hạn ở đâu"
+    plain = Searcher(index, replace(index.search_config, tie_break=0.0)).search(query, explain=True)
+    broken = Searcher(index, replace(index.search_config, tie_break=1.0)).search(query, explain=True)
+    assert [h.id for h in plain.hits] == ["dang-ky", "gia-han", "ho-chieu"]
+    assert [h.id for h in broken.hits] == ["gia-han", "dang-ky", "ho-chieu"]
+    before = {h.id: h for h in plain.hits}
+    first = broken.hits[0]
+    assert first.tie_break > 0 and first.score == pytest.approx(before["gia-han"].score + first.tie_break)
+    assert broken.hits[2].score == before["ho-chieu"].score and broken.hits[2].tie_break == 0.0
+    added = {t for c in first.contributions if c.field == "tie_break" for t, _ in c.terms}
+    assert added and all(fold(t) in ("het", "han", "het han") for t in added)  # only what the other lacks
+    for hit in broken.hits:
+        assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
+    # confidence stays the first answer's own score: the tie-break orders, it does not make surer
+    assert broken.confidence == pytest.approx((first.score - first.tie_break) / first.coverage_factor)
+
+
+def test_the_tie_break_weight_is_chosen_on_dev(tmp_path) -> None:
+    """The tuner's last stage keeps the tie-break off unless dev questions rank better with it, and then
+    takes the smallest weight that does."""
+    from faq.evaluate import EvalQuery
+    from faq.tuning import TIE_BREAKS, tune_tie_break
+
+    index = _faq_index(tmp_path, SIBLING_ROWS)
+    config = replace(index.search_config, tie_break=0.0)
+    query = "đăng ký tạm trú hết hạn ở đâu"
+    off, _ = tune_tie_break(index, [EvalQuery(query, ("dang-ky",), "formal")], config)
+    on, objective = tune_tie_break(index, [EvalQuery(query, ("gia-han",), "formal")], config)
+    assert off.tie_break == 0.0
+    assert on.tie_break > 0.0 and objective == pytest.approx(3.0)  # first: accuracy, MRR and recall all 1
+    smaller = [b for b in TIE_BREAKS if b < on.tie_break]
+    for beta in smaller:
+        hits = Searcher(index, replace(config, tie_break=beta)).search(query).hits
+        assert hits[0].id == "dang-ky"
 
 
 def test_the_tuner_scores_as_the_searcher_does(built, tmp_path) -> None:
