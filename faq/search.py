@@ -214,12 +214,15 @@ class Searcher:
         are the topic they have in common (`đăng ký tạm trú` for a first registration and for an
         extension) and say nothing about which one is meant; the rest (`hết hạn`, `ở tiếp`) do. Sibling
         pages are most of the ranking's mistakes. Only the two can change places: both already score
-        above the third and gain, it gains nothing. Empty when off or when there is no second."""
+        above the third and gain, it gains nothing. Empty when off, when there is no second, and when
+        the first leads by more than the second could gain, so that scores change only where the order
+        could."""
         beta = self.config.tie_break
         top = self.top(scores, 2) if beta else ()
-        if len(top) < 2 or scores[top[1]] <= 0.0:
-            return {}
-        earned = [self._earned(int(d), questions, qv, float(factor[d])) for d in top]
+        if len(top) < 2 or scores[top[1]] <= 0.0 or scores[top[0]] >= (1.0 + beta) * scores[top[1]]:
+            return {}  # no second, or no near tie: the second could gain at most beta times its score
+        parts = self._parts([int(d) for d in top], questions, qv, [float(factor[d]) for d in top])
+        earned = [{c: v.sum(axis=1) for c, (_, v) in p.items()} for p in parts]
         out = {}
         for k, d in enumerate(top):
             other = earned[1 - k]
@@ -227,10 +230,6 @@ class Searcher:
                 c: beta * np.where(other[c] > 0, 0.0, v) if c in other else beta * v for c, v in earned[k].items()
             }
         return out
-
-    def _earned(self, d: int, questions: np.ndarray, qv: QueryVectors, factor: float) -> dict[str, np.ndarray]:
-        """Per channel, what each query term earned document d over all its fields (`_parts`)."""
-        return {c: v.sum(axis=1) for c, (_, v) in self._parts(d, self._question_rows(d), questions, qv, factor).items()}
 
     def ordering(
         self, qv: QueryVectors, raw: np.ndarray, questions: np.ndarray
@@ -350,7 +349,7 @@ class Searcher:
             matched, kind = p.text, p.kind
             if p.kind in ("qa", "section") and p.answer:
                 answer = p.answer
-        contributions = self._explain(d, qrows, questions, qv, factor, bonus) if explain else ()
+        contributions = self._explain(d, questions, qv, factor, bonus) if explain else ()
         added = sum(float(v.sum()) for v in bonus.values()) if bonus else 0.0
         return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions, factor, added)
 
@@ -374,36 +373,44 @@ class Searcher:
         return best
 
     def _parts(
-        self, d: int, qrows: np.ndarray, questions: np.ndarray, qv: QueryVectors, factor: float = 1.0
-    ) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
-        """Per channel: (the sources, a (query terms, sources) array of what each term earned document d
-        in each). The sources are d's fields and its best sample question (`question_max`); the array
-        sums to d's score before any tie-break. `factor` is d's term-coverage factor (`ranking`), applied
-        as it was to the score."""
+        self, docs: Sequence[int], questions: np.ndarray, qv: QueryVectors, factors: Sequence[float]
+    ) -> list[dict[str, tuple[tuple[str, ...], np.ndarray]]]:
+        """For each of `docs`, per channel: (the sources, a (query terms, sources) array of what each term
+        earned the document in each). The sources are its fields and its best sample question
+        (`question_max`); the array sums to its score before any tie-break. `factors` are the documents'
+        term-coverage factors (`ranking`), applied as they were to the scores. All documents' cells are
+        read in one pass per channel and matrix."""
         n = len(self.index.doc_ids)
-        one = {c: (earn[d : d + 1], full) for c, (earn, full) in self._coverage.items()}
-        scale = float(coverage_scale(one, qv.weights)[0]) * factor  # as score_vector and ranking scaled d
-        best_row = int(qrows[int(np.argmax(questions[qrows]))]) if len(qrows) else None
         fields = [f for f in DOC_FIELDS if self.field_weights[f]]
-        out = {}
+        field_weights = np.array([self.field_weights[f] for f in fields])
+        scales = coverage_scale(
+            {c: (earn[list(docs)], full) for c, (earn, full) in self._coverage.items()}, qv.weights
+        ) * np.asarray(factors)  # as score_vector and ranking scaled each
+        best_rows = []
+        for d in docs:
+            qrows = self._question_rows(d)
+            best_rows.append(int(qrows[int(np.argmax(questions[qrows]))]) if len(qrows) else -1)
+        with_question = [r for r in best_rows if r >= 0] if self.field_weights["question_max"] else []
+        out: list[dict[str, tuple[tuple[str, ...], np.ndarray]]] = [{} for _ in docs]
         for c in self.index.channels:
             idx, w = qv.terms[c]
             wc = qv.weights[c]
             if not len(idx) or not wc:
                 continue
-            columns = np.array([DOC_FIELDS.index(f) * n + d for f in fields], dtype=np.int64)
-            values = self.index.postings[c].values_at(idx, columns) * np.array([self.field_weights[f] for f in fields])
-            sources = tuple(fields)
-            if best_row is not None and self.field_weights["question_max"]:
-                best = self.index.question_postings[c].values_at(idx, best_row) * self.field_weights["question_max"]
-                values, sources = np.column_stack([values, best]), (*sources, "question_max")
-            out[c] = (sources, values * (w * wc * scale)[:, None])
+            columns = np.array([DOC_FIELDS.index(f) * n + d for d in docs for f in fields], dtype=np.int64)
+            cells = self.index.postings[c].values_at(idx, columns).reshape(len(idx), len(docs), len(fields))
+            best = self.index.question_postings[c].values_at(idx, np.array(with_question, dtype=np.int64))
+            for k, row in enumerate(best_rows):
+                values, sources = cells[:, k, :] * field_weights, tuple(fields)
+                if row >= 0 and with_question:
+                    column = best[:, with_question.index(row)] * self.field_weights["question_max"]
+                    values, sources = np.column_stack([values, column]), (*sources, "question_max")
+                out[k][c] = (sources, values * (w * wc * scales[k])[:, None])
         return out
 
     def _explain(
         self,
         d: int,
-        qrows: np.ndarray,
         questions: np.ndarray,
         qv: QueryVectors,
         factor: float = 1.0,
@@ -412,7 +419,7 @@ class Searcher:
         """Each (channel, field) contribution to document d's score, with the terms behind it, and the
         tie-break's (`tie_break`) when d had one: `bonus` maps channel -> what each query term added."""
         out = []
-        for c, (sources, values) in self._parts(d, qrows, questions, qv, factor).items():
+        for c, (sources, values) in self._parts([d], questions, qv, [factor])[0].items():
             columns = [(f, values[:, k]) for k, f in enumerate(sources)]
             if bonus and c in bonus:
                 columns.append(("tie_break", bonus[c]))

@@ -29,7 +29,11 @@ def test_empty_rows_and_no_terms() -> None:
     assert p.weighted_sum(np.zeros(0, dtype=np.int64), np.zeros(0)).tolist() == [0.0] * 4
 
 
-def test_values_at_reads_single_cells() -> None:
+@pytest.mark.parametrize("read_whole", [0, 10_000], ids=["rows-searched", "rows-read-whole"])
+def test_values_at_reads_single_cells(monkeypatch: pytest.MonkeyPatch, read_whole: int) -> None:
+    """Both ways of finding cells (a binary search per row, or reading short rows whole) agree with the
+    dense matrix, for one column or several in any order."""
+    monkeypatch.setattr("faq.postings.READ_WHOLE", read_whole)
     m = random_matrix(9)
     p = Postings.from_csr(m)
     dense = m.toarray()
@@ -39,6 +43,11 @@ def test_values_at_reads_single_cells() -> None:
     columns = np.array([3, 0, m.shape[1] - 1, 3])  # several at once, in any order, repeats allowed
     terms = np.array([4, 0, 4, m.shape[0] - 1])
     assert np.array_equal(p.values_at(terms, columns), dense[terms][:, columns].astype(np.float64))
+    long_rows = random_matrix(3, rows=6, cols=3000)  # hundreds of entries a row: many halvings
+    every = np.arange(0, 3000, 7)
+    assert np.array_equal(
+        Postings.from_csr(long_rows).values_at(np.arange(6), every), long_rows.toarray()[:, every].astype(np.float64)
+    )
     empty = Postings.from_csr(sparse.csr_matrix((3, 4), dtype=np.float32))
     assert empty.values_at(np.array([0, 2]), np.array([1, 3])).tolist() == [[0.0, 0.0], [0.0, 0.0]]
 
