@@ -66,6 +66,16 @@ def test_unaccented_words_are_repaired_only_beside_a_neighbour_the_index_knows()
     assert repair("bị hack") == "bị hack"  # not `hach`
 
 
+def test_the_repair_that_goes_with_more_neighbours_beats_a_commoner_one() -> None:
+    """`cần mag theo`: `ma` is commoner and pairs with `cần`, `mang` pairs with both neighbours."""
+    words = {"mã": 9, "mang": 2, "cần": 3, "theo": 3, "cần_mang": 1}
+    pairs = {"can ma", "can mang", "mang theo"}
+    s = Speller.from_frequencies(words, [], ["mã", "ma", "mang", "cần", "theo"], pairs)
+    assert repair("can mag theo", s) == "can mang theo"
+    assert repair("can mag", s) == "can ma"  # one neighbour each: the commoner
+    assert repair("cần mangg theo", s) == "cần mang theo"  # an undone doubling still comes first
+
+
 def test_real_words_the_index_lacks_are_not_corrected() -> None:
     assert repair("lãi khủng") == "lãi khủng"  # a word of the language, one edit from `không`
     assert repair("dạo") == "dạo"
