@@ -126,11 +126,11 @@ TIE_BREAKS = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5)
 def tune_tie_break(index: Index, dev: Sequence[EvalQuery], config: SearchConfig) -> tuple[SearchConfig, float]:
     """`config` with the tie-break weight that ranks dev best (accuracy@1 + MRR@10 + recall@3; the
     smallest of equals) and the abstention threshold chosen again on that run; and the objective."""
+    ids = index.doc_ids
     best: tuple[float, SearchConfig] | None = None
     for beta in TIE_BREAKS:
         trial = replace(config, tie_break=beta)
         searcher = Searcher(index, trial)
-        ids = index.doc_ids
         ranked, confidence = [], []
         for q in dev:
             scores, c = searcher.assess(q.query)
@@ -141,7 +141,7 @@ def tune_tie_break(index: Index, dev: Sequence[EvalQuery], config: SearchConfig)
             m.accuracy_at(r, e, 1) + m.reciprocal_rank(r, e, 10) + m.recall_at(r, e, 3) for r, e in found
         ) / max(len(found), 1)
         if best is None or objective > best[0] + 1e-9:
-            threshold, _ = m.best_threshold(confidence, [not q.in_scope for q in dev], MAX_FALSE_ABSTENTION)
+            threshold, _ = best_threshold(confidence, [not q.in_scope for q in dev], MAX_FALSE_ABSTENTION)
             best = (objective, replace(trial, threshold=threshold))
     assert best is not None
     return best[1], best[0]
