@@ -23,9 +23,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from faq import metrics as m
 from faq.config import SearchConfig
-from faq.evaluate import EvalQuery
+from faq.evaluate import EvalQuery, per_query, run_system, searcher_system, tune_threshold
 from faq.index import DOC_FIELDS, Index
 from faq.metrics import best_threshold
 from faq.search import Searcher, coverage, coverage_scale, discounted, effective_weights
@@ -125,24 +124,17 @@ TIE_BREAKS = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5)
 
 def tune_tie_break(index: Index, dev: Sequence[EvalQuery], config: SearchConfig) -> tuple[SearchConfig, float]:
     """`config` with the tie-break weight that ranks dev best (accuracy@1 + MRR@10 + recall@3; the
-    smallest of equals) and the abstention threshold chosen again on that run; and the objective."""
-    ids = index.doc_ids
+    smallest of equals) and the abstention threshold chosen again on that run; and the objective. Each
+    weight is a run of the evaluation harness's own system (`faq.evaluate`), so it is judged as `eval`
+    judges it."""
     best: tuple[float, SearchConfig] | None = None
     for beta in TIE_BREAKS:
         trial = replace(config, tie_break=beta)
-        searcher = Searcher(index, trial)
-        ranked, confidence = [], []
-        for q in dev:
-            scores, c = searcher.assess(q.query)
-            ranked.append([ids[i] for i in searcher.top(scores, 10)])
-            confidence.append(c)
-        found = [(r, q.expected) for r, q in zip(ranked, dev, strict=True) if q.in_scope]
-        objective = sum(
-            m.accuracy_at(r, e, 1) + m.reciprocal_rank(r, e, 10) + m.recall_at(r, e, 3) for r, e in found
-        ) / max(len(found), 1)
+        run = run_system("tie-break", searcher_system(Searcher(index, trial)), dev, trial.threshold)
+        rows = [r for r in per_query(run) if r]  # in scope only
+        objective = sum(r["accuracy_at_1"] + r["mrr_at_10"] + r["recall_at_3"] for r in rows) / max(len(rows), 1)
         if best is None or objective > best[0] + 1e-9:
-            threshold, _ = best_threshold(confidence, [not q.in_scope for q in dev], MAX_FALSE_ABSTENTION)
-            best = (objective, replace(trial, threshold=threshold))
+            best = (objective, replace(trial, threshold=tune_threshold(run, MAX_FALSE_ABSTENTION)))
     assert best is not None
     return best[1], best[0]
 
