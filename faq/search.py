@@ -226,9 +226,7 @@ class Searcher:
         out = {}
         for k, d in enumerate(top):
             other = earned[1 - k]
-            out[int(d)] = {
-                c: beta * np.where(other[c] > 0, 0.0, v) if c in other else beta * v for c, v in earned[k].items()
-            }
+            out[int(d)] = {c: beta * np.where(other[c] > 0, 0.0, v) for c, v in earned[k].items()}
         return out
 
     def ordering(
@@ -375,7 +373,8 @@ class Searcher:
     def _parts(
         self, docs: Sequence[int], questions: np.ndarray, qv: QueryVectors, factors: Sequence[float]
     ) -> list[dict[str, tuple[tuple[str, ...], np.ndarray]]]:
-        """For each of `docs`, per channel: (the sources, a (query terms, sources) array of what each term
+        """For each of `docs`, per channel the query has terms in (the same channels for every document):
+        (the sources, a (query terms, sources) array of what each term
         earned the document in each). The sources are its fields and its best sample question
         (`question_max`); the array sums to its score before any tie-break. `factors` are the documents'
         term-coverage factors (`ranking`), applied as they were to the scores. All documents' cells are
@@ -391,13 +390,13 @@ class Searcher:
             qrows = self._question_rows(d)
             best_rows.append(int(qrows[int(np.argmax(questions[qrows]))]) if len(qrows) else -1)
         with_question = [r for r in best_rows if r >= 0] if self.field_weights["question_max"] else []
+        columns = np.array([DOC_FIELDS.index(f) * n + d for d in docs for f in fields], dtype=np.int64)
         out: list[dict[str, tuple[tuple[str, ...], np.ndarray]]] = [{} for _ in docs]
         for c in self.index.channels:
             idx, w = qv.terms[c]
             wc = qv.weights[c]
             if not len(idx) or not wc:
                 continue
-            columns = np.array([DOC_FIELDS.index(f) * n + d for d in docs for f in fields], dtype=np.int64)
             cells = self.index.postings[c].values_at(idx, columns).reshape(len(idx), len(docs), len(fields))
             best = self.index.question_postings[c].values_at(idx, np.array(with_question, dtype=np.int64))
             for k, row in enumerate(best_rows):
