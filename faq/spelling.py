@@ -175,22 +175,15 @@ class Speller:
         if not self._repairable(syllable) or self._exists(syllable):
             return syllable
         if has_diacritics(syllable):
-            letters = fold(syllable)
-            if letters in self.valid_folded:  # the letters are right, the diacritics wrong (`mât`, `khảu`)
-                same = self.forms.get(letters)  # the index's own syllables with these letters
-                if same:  # the one making a word with a neighbour (`đât đai` -> `đất đai`), else the commonest
-                    return max(
-                        same,
-                        key=lambda s: (
-                            f"{before} {s}" in self.word_pairs or f"{s} {after}" in self.word_pairs,
-                            self.frequency[s],
-                            s,
-                        ),
-                    )
 
             def words(c: str) -> int:  # how many of its neighbours it makes an index word with
                 return (f"{before} {c}" in self.word_pairs) + (f"{c} {after}" in self.word_pairs)
 
+            letters = fold(syllable)
+            if letters in self.valid_folded:  # the letters are right, the diacritics wrong (`mât`, `khảu`)
+                same = self.forms.get(letters)  # the index's own syllables with these letters
+                if same:  # the one making a word with a neighbour (`đât đai` -> `đất đai`), else the commonest
+                    return max(same, key=lambda s: (words(s) > 0, self.frequency[s], s))
             found = self._best(syllable, self.frequency, self.letters, rank=words)
             if found:
                 return found
