@@ -67,9 +67,14 @@ class Postings:
         lengths = np.subtract(ends, starts)
         if not lengths.sum():
             return np.zeros(self.shape[1])
+        columns, values = self._rows(starts, ends)
+        return np.bincount(columns, weights=values * np.repeat(weights, lengths), minlength=self.shape[1])
+
+    def _rows(self, starts: list, ends: list) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, values) of rows starts[k]..ends[k], one after the other, copied out as slices."""
         columns = np.concatenate([self.indices[a:b] for a, b in zip(starts, ends, strict=True)])
         values = np.concatenate([self.data[a:b] for a, b in zip(starts, ends, strict=True)])
-        return np.bincount(columns, weights=values * np.repeat(weights, lengths), minlength=self.shape[1])
+        return columns, values
 
     def row_dots(self, lo: int, hi: int, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Dot products of rows lo..hi-1 with a sparse vector (`terms` ascending, `weights`), read in the
@@ -101,8 +106,7 @@ class Postings:
 
     def _match_read(self, terms: np.ndarray, starts: list, ends: list, columns: np.ndarray, out: np.ndarray) -> None:
         """Fill `out` by reading the rows whole (as `weighted_sum` does) and keeping the wanted columns."""
-        found = np.concatenate([self.indices[a:b] for a, b in zip(starts, ends, strict=True)])
-        values = np.concatenate([self.data[a:b] for a, b in zip(starts, ends, strict=True)])
+        found, values = self._rows(starts, ends)
         owner = np.repeat(np.arange(len(terms)), np.subtract(ends, starts))
         wanted, which = np.unique(columns, return_inverse=True)
         at = np.minimum(np.searchsorted(wanted, found), len(wanted) - 1)
