@@ -319,11 +319,11 @@ def test_the_tuner_scores_as_the_searcher_does(built, tmp_path) -> None:
     )
     for index in (built[0], _faq_index(tmp_path, FAQ_ROWS)):
         queries = [EvalQuery(q, (index.doc_ids[0],), "formal") for q in ("tạm trú", "mat can cuoc", "passport o dau")]
+        cache = _Cache(index, queries)  # the cosines do not depend on the weights: one cache for every trial
         for exponent in (0.0, 0.5):
-            searcher = Searcher(index, replace(config, term_coverage=exponent))
-            expected = np.array([searcher.score(q.query) for q in queries])
-            ranked = _Cache(index, queries).ranked(replace(config, term_coverage=exponent))
-            assert np.allclose(ranked, expected, rtol=1e-9, atol=1e-12)
+            trial = replace(config, term_coverage=exponent)
+            expected = np.array([Searcher(index, trial).score(q.query) for q in queries])
+            assert np.allclose(cache.ranked(trial), expected, rtol=1e-9, atol=1e-12)
 
 
 def test_term_coverage_ranks_by_the_share_of_the_question_a_document_holds(built) -> None:
