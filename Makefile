@@ -41,7 +41,7 @@ lint: install ## ruff
 	$(PY) -m ruff format --check .
 
 GENERAL := corpus/eval/general
-HOLDOUTS := $(addprefix corpus/eval/,holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 holdout8 holdout9 holdout10 holdout11 holdout12 holdout13 holdout14 holdout15 holdout16 holdout17)
+HOLDOUTS := $(addprefix corpus/eval/,holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 holdout8 holdout9 holdout10 holdout11 holdout12 holdout13 holdout14 holdout15 holdout16 holdout17 holdout18)
 GENERAL_INDEX = $(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
 
 eval: install ## Evaluate on the test, every held-out (HOLDOUTS) and the general FAQ set; fails below their floor.json
