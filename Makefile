@@ -53,11 +53,12 @@ eval: install ## Evaluate on the test, every held-out (HOLDOUTS) and the general
 tune: install ## Choose weights and the abstention threshold on the dev set (writes corpus/tuning.json)
 	$(PY) cli.py eval --tune
 
-report: install ## Regenerate the reports: test set (as written, unaccented, with typos), held-out and general sets
+report: install ## Regenerate the reports: test set (as written, unaccented, with typos), each held-out set, all held-out sets pooled, general set
 	$(PY) cli.py eval --report corpus/eval/REPORT.md --ablations
 	$(PY) cli.py eval --report corpus/eval/stress/UNACCENTED.md --ablations --strip-diacritics
 	$(PY) cli.py eval --report corpus/eval/stress/TYPOS.md --ablations --typos 2
 	@for d in $(HOLDOUTS); do echo "== $$d"; $(PY) cli.py eval --report $$d/REPORT.md --ablations --dataset $$d/queries.jsonl || exit $$?; done
+	$(PY) cli.py eval --report corpus/eval/HELDOUT.md --ablations $(addprefix --dataset ,$(addsuffix /queries.jsonl,$(HOLDOUTS)))
 	$(GENERAL_INDEX)
 	$(PY) cli.py eval --index indexes/general --dataset $(GENERAL)/queries.jsonl --report $(GENERAL)/REPORT.md
 

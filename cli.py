@@ -553,7 +553,11 @@ def _print_metrics(report: dict) -> None:
 @handle_errors
 def eval_(
     dataset: Annotated[
-        Path | None, typer.Option("--dataset", help="Eval JSONL (default corpus/eval/test.jsonl).")
+        list[Path] | None,
+        typer.Option(
+            "--dataset",
+            help="Eval JSONL (default corpus/eval/test.jsonl); repeat it to pool several sets into one run.",
+        ),
     ] = None,
     index: IndexOpt = None,
     json_out: JsonOpt = False,
@@ -605,8 +609,8 @@ def eval_(
         target.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
         out.print(f"tuned on {dev_path}: {summary}; wrote {target}", soft_wrap=True)
         return
-    data_path = dataset or eval_dir / "test.jsonl"
-    queries = ev.load_eval_set(data_path, known)
+    data_paths = dataset or [eval_dir / "test.jsonl"]
+    queries = [q for path in data_paths for q in ev.load_eval_set(path, known)]
     if (strip or typos) and gate:
         raise UsageError("--strip-diacritics and --typos change the queries; the floor is for them as written")
     if strip:  # all queries (not just the no_diacritics ones): many more unaccented questions to judge by
@@ -631,7 +635,8 @@ def eval_(
         changes = (["stripped of its diacritics"] if strip else []) + (
             [f"with {typos} typing slip(s)"] if typos else []
         )
-        name = _display(data_path) + (f" (every query {' and '.join(changes)})" if changes else "")
+        name = "`, `".join(_display(path) for path in data_paths)
+        name += f" (every query {' and '.join(changes)})" if changes else ""
         text = markdown_report(results, name, _display(dev_path) if dev else "", overlap, svg.name)
         report.write_text(text, "utf-8")
         notify(f"wrote {report} and {svg}")

@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,25 @@ def test_eval_cli_json_and_gate(project: Paths) -> None:
     assert data["metrics"]["accuracy_at_1"] >= 0.9
     q = data["queries"][0]
     assert set(q) >= {"query", "expected", "ranked", "abstained", "type"} and len(q["ranked"]) == 4
+
+
+def test_eval_pools_repeated_datasets(project: Paths, tmp_path: Path) -> None:
+    """`--dataset` repeated runs every set's queries as one: the held-out sets judged together."""
+    lines = (DATA / "eval.jsonl").read_text("utf-8").splitlines()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("\n".join(lines[:5]) + "\n", "utf-8")
+    second.write_text("\n".join(lines[5:]) + "\n", "utf-8")
+    pooled = run("eval", "--dataset", str(first), "--dataset", str(second), "--json")
+    whole = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--json")
+    assert pooled.exit_code == 0 and whole.exit_code == 0, pooled.output
+    assert json.loads(pooled.stdout)["queries"] == json.loads(whole.stdout)["queries"]
+    out = tmp_path / "REPORT.md"
+    dev = ("--tune-on", str(DATA / "eval.jsonl"))
+    assert run("eval", "--dataset", str(first), "--dataset", str(second), *dev, "--report", str(out)).exit_code == 0
+    assert re.search(rf"Dataset `[^`]*a\.jsonl`, `[^`]*b\.jsonl`: {len(lines)} queries", out.read_text("utf-8"))
+    second.write_text('{"query": "x", "expected": ["no-such-page"]}\n', "utf-8")
+    broken = run("eval", "--dataset", str(first), "--dataset", str(second))
+    assert broken.exit_code != 0 and str(second) in broken.stderr and "Traceback" not in broken.output
 
 
 def test_eval_report_goes_to_a_new_directory_or_fails_cleanly(project: Paths, tmp_path: Path) -> None:
