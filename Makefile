@@ -40,19 +40,15 @@ lint: install ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-GENERAL := corpus/eval/general
 HOLDOUTS := $(addprefix corpus/eval/,holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 holdout8 holdout9 holdout10 holdout11 holdout12 holdout13 holdout14 holdout15 holdout16 holdout17 holdout18)
-GENERAL_INDEX = $(PY) cli.py index build --corpus $(GENERAL)/answers.jsonl --out indexes/general
-GENERAL2 := corpus/eval/general2
-GENERAL2_INDEX = $(PY) cli.py index build --corpus $(GENERAL2)/answers.jsonl --out indexes/general2
+# FAQ tables from other domains, each indexed on its own (indexes/<name>) through the generic FAQ path
+GENERALS := corpus/eval/general corpus/eval/general2
+GENERAL_INDEX = $(PY) cli.py index build --corpus $$g/answers.jsonl --out indexes/$$(basename $$g)
 
 eval: install ## Evaluate on the test, every held-out (HOLDOUTS) and both general FAQ sets; fails below their floor.json
 	$(PY) cli.py eval --gate
 	@for d in $(HOLDOUTS); do echo "== $$d"; $(PY) cli.py eval --gate --dataset $$d/queries.jsonl --floor $$d/floor.json || exit $$?; done
-	$(GENERAL_INDEX)
-	$(PY) cli.py eval --gate --index indexes/general --dataset $(GENERAL)/queries.jsonl --floor $(GENERAL)/floor.json
-	$(GENERAL2_INDEX)
-	$(PY) cli.py eval --gate --index indexes/general2 --dataset $(GENERAL2)/queries.jsonl --floor $(GENERAL2)/floor.json
+	@for g in $(GENERALS); do echo "== $$g"; $(GENERAL_INDEX) && $(PY) cli.py eval --gate --index indexes/$$(basename $$g) --dataset $$g/queries.jsonl --floor $$g/floor.json || exit $$?; done
 
 tune: install ## Choose weights and the abstention threshold on the dev set (writes corpus/tuning.json)
 	$(PY) cli.py eval --tune
@@ -63,10 +59,7 @@ report: install ## Regenerate the reports: test set (as written, unaccented, wit
 	$(PY) cli.py eval --report corpus/eval/stress/TYPOS.md --ablations --typos 2
 	@for d in $(HOLDOUTS); do echo "== $$d"; $(PY) cli.py eval --report $$d/REPORT.md --ablations --dataset $$d/queries.jsonl || exit $$?; done
 	$(PY) cli.py eval --report corpus/eval/HELDOUT.md --ablations $(addprefix --dataset ,$(addsuffix /queries.jsonl,$(HOLDOUTS)))
-	$(GENERAL_INDEX)
-	$(PY) cli.py eval --index indexes/general --dataset $(GENERAL)/queries.jsonl --report $(GENERAL)/REPORT.md
-	$(GENERAL2_INDEX)
-	$(PY) cli.py eval --index indexes/general2 --dataset $(GENERAL2)/queries.jsonl --report $(GENERAL2)/REPORT.md
+	@for g in $(GENERALS); do echo "== $$g"; $(GENERAL_INDEX) && $(PY) cli.py eval --index indexes/$$(basename $$g) --dataset $$g/queries.jsonl --report $$g/REPORT.md || exit $$?; done
 
 bench: install ## Benchmark latency, cold start, build time/size/memory beside bm25s (SIZES=real,1k,10k,100k)
 	$(PY) bench/run.py $(if $(SIZES),--sizes $(SIZES))
@@ -75,4 +68,4 @@ fuzz: install ## Fuzz the analyzer and corpus parsers, ~2 min (FUZZ_SECONDS=n up
 	$(PY) tests/fuzz.py $(if $(FUZZ_SECONDS),--seconds $(FUZZ_SECONDS)) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 clean: ## Remove built indexes and caches (keeps .venv)
-	rm -rf indexes/default indexes/.default.* indexes/general indexes/.general.* indexes/general2 indexes/.general2.* indexes/.cache .pytest_cache
+	rm -rf indexes/default indexes/.default.* $(foreach g,$(notdir $(GENERALS)),indexes/$(g) indexes/.$(g).*) indexes/.cache .pytest_cache
