@@ -239,7 +239,7 @@ class Searcher:
         if bonus:
             scores = scores.copy()
             for d, parts in bonus.items():
-                scores[d] += sum(float(v.sum()) for v in parts.values())
+                scores[d] += _total(parts)
         return scores, factor, bonus
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
@@ -348,7 +348,7 @@ class Searcher:
             if p.kind in ("qa", "section") and p.answer:
                 answer = p.answer
         contributions = self._explain(d, questions, qv, factor, bonus) if explain else ()
-        added = sum(float(v.sum()) for v in bonus.values()) if bonus else 0.0
+        added = _total(bonus) if bonus else 0.0
         return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions, factor, added)
 
     def _answered_twin(self, row: int, qrows: np.ndarray) -> int:
@@ -474,6 +474,11 @@ def effective_weights(weights: dict[str, float], words_comparable: bool) -> dict
         return weights
     total = sum(rest.values())
     return {c: rest.get(c, 0.0) / total for c in weights}
+
+
+def _total(bonus: dict[str, np.ndarray]) -> float:
+    """What a tie-break (`Searcher.tie_break`, channel -> per-term gains) adds to one document's score."""
+    return sum(float(v.sum()) for v in bonus.values())
 
 
 def discounted(best, penalty: float, referral_weight):
