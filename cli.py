@@ -587,7 +587,6 @@ def eval_(
 ) -> None:
     """Measure answer quality on labelled queries (and gate CI on it)."""
     from faq import evaluate as ev
-    from faq.report import markdown_report, risk_coverage_svg
 
     paths = Paths.default()
     eval_dir = paths.corpus / "eval"
@@ -596,18 +595,7 @@ def eval_(
     categories = {d.id: d.category for d in idx.documents}
     dev_path = tune_on or eval_dir / "dev.jsonl"
     if tune:
-        from faq.tuning import tune_search
-
-        target = recorded_paths(idx.manifest, paths).tuning
-        if target.resolve() == paths.tuning.resolve() and (index or paths.index).resolve() != paths.index.resolve():
-            raise UsageError(
-                f"{index} uses the project's tuning ({_display(paths.tuning)}): tuning it on other queries would "
-                "change the project's answers. Build it with its own copy first: `faq index build --tuning FILE`"
-            )
-        dev = ev.load_eval_set(dev_path, known)
-        config, summary = tune_search(idx, dev)
-        target.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
-        out.print(f"tuned on {dev_path}: {summary}; wrote {target}", soft_wrap=True)
+        _tune(ev, idx, index, paths, dev_path, known)
         return
     data_paths = dataset or [eval_dir / "test.jsonl"]
     queries = [q for path in data_paths for q in ev.load_eval_set(path, known)]
@@ -626,27 +614,13 @@ def eval_(
         results += _other_systems(ev, idx, queries, dev, categories, full)
     overlap = ev.overlap_with_corpus(queries, idx.documents)
     if report:
-        svg = report.with_suffix(".svg")
-        try:
-            report.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot write the report to {report} ({exc.strerror})") from None
-        svg.write_text(risk_coverage_svg({r["name"]: r["risk_coverage"] for r in results}), "utf-8")
         changes = (["stripped of its diacritics"] if strip else []) + (
             [f"with {typos} typing slip(s)"] if typos else []
         )
         name = "`, `".join(_display(path) for path in data_paths)
         name += f" (every query {' and '.join(changes)})" if changes else ""
-        text = markdown_report(results, name, _display(dev_path) if dev else "", overlap, svg.name)
-        report.write_text(text, "utf-8")
-        notify(f"wrote {report} and {svg}")
-    comparison = None
-    if compare_with:
-        try:
-            previous = json.loads(compare_with.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read {compare_with} as an `eval --json` output ({exc})") from None
-        comparison = ev.compare(ev.run_to_json(full, results[0]), previous)
+        _write_report(report, results, name, _display(dev_path) if dev else "", overlap)
+    comparison = _compared(ev, compare_with, full, results[0]) if compare_with else None
     if json_out:
         payload = ev.run_to_json(full, results[0])
         payload["metrics"]["overlap_with_corpus"] = overlap[1]
@@ -656,25 +630,70 @@ def eval_(
             payload["comparison"] = comparison
         emit_json(payload)
     elif not report:
-        _print_metrics(results[0])
-        for r in results[1:]:
-            mt = r["metrics"]
-            out.print(
-                f"{r['name']}: acc@1 {mt['accuracy_at_1']:.3f}  MRR@10 {mt['mrr_at_10']:.3f}  "
-                f"abst F1 {mt['abstention_f1']:.3f}",
-                soft_wrap=True,
-            )
-        if comparison:
-            for key in ("accuracy_at_1", "mrr_at_10"):
-                c = comparison[key]
-                out.print(
-                    f"{key}: {c['previous']:.4f} -> {c['current']:.4f} ({c['difference']:+.4f}, "
-                    f"paired randomisation p = {c['p_value']:.4f}, {comparison['shared_queries']} queries)",
-                    soft_wrap=True,
-                )
+        _print_results(results, comparison)
     if gate:
         ev.gate(results[0]["metrics"], floor or eval_dir / "floor.json", overlap[1])
         notify("quality gate passed")
+
+
+def _tune(ev, idx, index: Path | None, paths: Paths, dev_path: Path, known: set[str]) -> None:
+    """`eval --tune`: choose the search configuration on dev and write it where the index's build read
+    its tuning, refusing to retune the project's own file from another index."""
+    from faq.tuning import tune_search
+
+    target = recorded_paths(idx.manifest, paths).tuning
+    if target.resolve() == paths.tuning.resolve() and (index or paths.index).resolve() != paths.index.resolve():
+        raise UsageError(
+            f"{index} uses the project's tuning ({_display(paths.tuning)}): tuning it on other queries would "
+            "change the project's answers. Build it with its own copy first: `faq index build --tuning FILE`"
+        )
+    dev = ev.load_eval_set(dev_path, known)
+    config, summary = tune_search(idx, dev)
+    target.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+    out.print(f"tuned on {dev_path}: {summary}; wrote {target}", soft_wrap=True)
+
+
+def _write_report(report: Path, results: list[dict], name: str, dev_name: str, overlap: tuple[int, float]) -> None:
+    """The Markdown report and its risk-coverage chart (same name, .svg) beside it."""
+    from faq.report import markdown_report, risk_coverage_svg
+
+    svg = report.with_suffix(".svg")
+    try:
+        report.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {report} ({exc.strerror})") from None
+    svg.write_text(risk_coverage_svg({r["name"]: r["risk_coverage"] for r in results}), "utf-8")
+    report.write_text(markdown_report(results, name, dev_name, overlap, svg.name), "utf-8")
+    notify(f"wrote {report} and {svg}")
+
+
+def _compared(ev, previous_path: Path, full, result: dict) -> dict:
+    """This run against a previous `eval --json` output, with paired p-values on the shared queries."""
+    try:
+        previous = json.loads(previous_path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {previous_path} as an `eval --json` output ({exc})") from None
+    return ev.compare(ev.run_to_json(full, result), previous)
+
+
+def _print_results(results: list[dict], comparison: dict | None) -> None:
+    """The console summary: the full pipeline's metrics, a line per other system, the comparison."""
+    _print_metrics(results[0])
+    for r in results[1:]:
+        mt = r["metrics"]
+        out.print(
+            f"{r['name']}: acc@1 {mt['accuracy_at_1']:.3f}  MRR@10 {mt['mrr_at_10']:.3f}  "
+            f"abst F1 {mt['abstention_f1']:.3f}",
+            soft_wrap=True,
+        )
+    if comparison:
+        for key in ("accuracy_at_1", "mrr_at_10"):
+            c = comparison[key]
+            out.print(
+                f"{key}: {c['previous']:.4f} -> {c['current']:.4f} ({c['difference']:+.4f}, "
+                f"paired randomisation p = {c['p_value']:.4f}, {comparison['shared_queries']} queries)",
+                soft_wrap=True,
+            )
 
 
 def _display(path: Path) -> str:
