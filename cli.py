@@ -318,7 +318,7 @@ def ask(
 # ------------------------------------------------------------------ index build
 
 
-CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus directory, or a .jsonl/.csv FAQ file.")]
+CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus directory, or a .jsonl/.json/.csv FAQ file.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Where to write the index.")]
 LexiconOpt = Annotated[
     Path | None,

@@ -1,7 +1,7 @@
 """Read the corpus into Document records, validate it, and fingerprint it.
 
 Two sources: the project's procedure files (`corpus/procedures/*.md`, TOML header + Markdown body,
-format in corpus/README.md) and generic FAQ tables (`.jsonl` / `.csv` with id, question, answer) that a
+format in corpus/README.md) and generic FAQ tables (`.jsonl` / `.json` / `.csv` with id, question, answer) that a
 police unit may already keep. Every problem is reported as `file:line: problem`, all at once.
 TOML is parsed by the standard library: data can never execute code.
 """
@@ -52,7 +52,7 @@ MIN_QUESTIONS = 8
 MIN_QAS = 4
 MAX_AGE_DAYS = 366
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-FAQ_SUFFIXES = (".jsonl", ".csv")
+FAQ_SUFFIXES = (".jsonl", ".json", ".csv")
 
 
 @dataclass(frozen=True)
@@ -369,8 +369,8 @@ def _faq_record(row: dict, path: str, line: int, problems: list[Problem]) -> Doc
 
 
 def parse_faq_file(path: Path) -> tuple[list[Document], list[Problem]]:
-    """Read a `.jsonl` or `.csv` FAQ table: columns id, question, answer (+ title, category, aliases,
-    questions)."""
+    """Read a `.jsonl`, `.json` (one array of objects) or `.csv` FAQ table: columns id, question, answer
+    (+ title, category, aliases, questions)."""
     p = str(path)
     problems: list[Problem] = []
     raw = _read_text(path, problems)
@@ -395,9 +395,76 @@ def parse_faq_file(path: Path) -> tuple[list[Document], list[Problem]]:
             doc = _faq_record(row, p, number, problems)
             if doc:
                 docs.append(doc)
+    elif path.suffix.lower() == ".json":
+        docs = _json_array_records(raw, p, problems)
     else:
         docs = _csv_records(raw, p, problems)
     return docs, problems
+
+
+def _json_array_records(raw: str, path: str, problems: list[Problem]) -> list[Document]:
+    """Entries of a `.json` file holding one array of objects, the shape many public question-answer
+    collections ship in. Each object is decoded where it starts, so a problem names the line it starts
+    on, as in the other formats; the first syntax error ends the reading (nothing after it is trusted)."""
+    decoder = json.JSONDecoder()
+    lines = _LineCounter(raw)
+    at = _skip_space(raw, 0)
+    if not raw.startswith("[", at):
+        problems.append(Problem(path, lines.of(at), "a .json FAQ file must hold one array of objects: [{...}, ...]"))
+        return []
+    docs: list[Document] = []
+    at = _skip_space(raw, at + 1)
+    closed = raw.startswith("]", at)
+    at += closed
+    while not closed:
+        if at >= len(raw):
+            problems.append(Problem(path, lines.of(at), "not valid JSON (the array is never closed with `]`)"))
+            return docs
+        try:
+            row, end = decoder.raw_decode(raw, at)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(path, lines.of(exc.pos), f"not valid JSON ({exc.msg})"))
+            return docs
+        except (ValueError, RecursionError):  # a number over 4300 digits, arrays nested ~1000 deep
+            problems.append(Problem(path, lines.of(at), "not valid JSON (a number too long or nesting too deep)"))
+            return docs
+        if isinstance(row, dict):
+            doc = _faq_record(row, path, lines.of(at), problems)
+            if doc:
+                docs.append(doc)
+        else:
+            problems.append(Problem(path, lines.of(at), "each entry of the array must be a JSON object"))
+        at = _skip_space(raw, end)
+        if raw.startswith(",", at):
+            at = _skip_space(raw, at + 1)
+        elif raw.startswith("]", at):
+            at, closed = at + 1, True
+        else:
+            problems.append(Problem(path, lines.of(at), "not valid JSON (expected `,` or `]` after an entry)"))
+            return docs
+    if _skip_space(raw, at) < len(raw):
+        problems.append(Problem(path, lines.of(_skip_space(raw, at)), "not valid JSON (text after the array)"))
+    return docs
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\r\n\ufeff":
+        at += 1
+    return at
+
+
+class _LineCounter:
+    """Line numbers of increasing offsets into one text, counting each newline once."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def of(self, at: int) -> int:
+        if at < self.offset:  # not expected (offsets only grow); count afresh
+            return self.text.count("\n", 0, at) + 1
+        self.line += self.text.count("\n", self.offset, at)
+        self.offset = at
+        return self.line
 
 
 def _csv_records(raw: str, path: str, problems: list[Problem]) -> list[Document]:
@@ -442,7 +509,7 @@ def check_corpus(corpus: Path, today: dt.date | None = None) -> tuple[list[Docum
         return [], [Problem(str(corpus), 0, "no such file or directory")]
     if corpus.is_file():
         if corpus.suffix.lower() not in FAQ_SUFFIXES:
-            return [], [Problem(str(corpus), 0, "a corpus file must be .jsonl or .csv (or give a directory)")]
+            return [], [Problem(str(corpus), 0, "a corpus file must be .jsonl, .json or .csv (or give a directory)")]
         docs, problems = parse_faq_file(corpus)
     else:
         files = procedure_files(corpus)

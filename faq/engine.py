@@ -92,7 +92,7 @@ def build(
     if not corpus.exists():
         raise UsageError(f"corpus {corpus} does not exist")
     if corpus.is_file() and corpus.suffix.lower() not in FAQ_SUFFIXES:
-        raise UsageError(f"{corpus}: a FAQ file must be .jsonl or .csv")
+        raise UsageError(f"{corpus}: a FAQ file must be .jsonl, .json or .csv")
     started = time.perf_counter()
     info = {  # taken before reading: an edit made during the build leaves the index stale, not wrong
         "path": str(corpus.resolve()),

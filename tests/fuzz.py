@@ -8,6 +8,7 @@ made from them, the fixture lexicon and citizen queries. Each mutated input goes
   procedure   faq.corpus.parse_procedure on a mutated procedure file
   faq-csv     faq.corpus.check_corpus (parse_faq_file + cross checks) on a mutated CSV table
   faq-jsonl   the same on a mutated JSONL table
+  faq-json    the same on a mutated JSON array
   lexicon/F   faq.lexicon.load_lexicon with lexicon file F mutated, then an analyzer using it
 
 Any exception other than a documented FaqError subclass, or an input taking over 10 s, is a failure:
@@ -314,12 +315,14 @@ def targets() -> dict[str, tuple[Callable[[bytes, Path], None], list[bytes], str
     rows = _faq_rows()
     csv_seeds = [_csv_seed(rows), b"\xef\xbb\xbf" + _csv_seed(rows[:3]), b'id,question,answer\nq1,"a\nb",c\n\n,,\n']
     jsonl = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
+    array = json.dumps(rows, ensure_ascii=False, indent=1).encode()
     out = {
         "text": (target_text, queries, ".txt"),
         "analyzer": (target_analyzer, queries + [p[:MAX_TEXT] for p in procedures], ".txt"),
         "procedure": (target_procedure, procedures, ".md"),
         "faq-csv": (_faq_target(".csv"), csv_seeds, ".csv"),
         "faq-jsonl": (_faq_target(".jsonl"), [jsonl, jsonl[:300]], ".jsonl"),
+        "faq-json": (_faq_target(".json"), [array, array[:300], b"[]"], ".json"),
     }
     for name in (n for n in LEXICON_FILES if (DATA / "lexicon" / n).exists()):
         out[f"lexicon/{name}"] = (_lexicon_target(name), [(DATA / "lexicon" / name).read_bytes()], Path(name).suffix)

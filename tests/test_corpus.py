@@ -1,6 +1,8 @@
 import datetime as dt
+import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,6 +137,56 @@ def test_jsonl_with_one_broken_line(tmp_path: Path) -> None:
     docs, problems = parse_faq_file(path)
     assert [d.id for d in docs] == ["a"]
     assert [str(p).split(":", 2)[1] for p in problems] == ["2", "3", "4"]
+
+
+def test_a_json_array_reads_as_the_same_rows_as_jsonl(tmp_path: Path) -> None:
+    """Public question-answer collections often ship as one JSON array: the same rows, the same documents."""
+    rows = [
+        {"id": "a", "question": "Hỏi?", "answer": "Trả lời.", "aliases": ["x"], "questions": ["Hỏi khác?"]},
+        {"id": "b", "answer": "Chỉ có trả lời", "category": "c"},
+    ]
+    lines, array = tmp_path / "faq.jsonl", tmp_path / "faq.json"
+    lines.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    array.write_text("\ufeff" + json.dumps(rows, ensure_ascii=False, indent=2), "utf-8")
+    from_lines, from_array = parse_faq_file(lines), parse_faq_file(array)
+    assert from_array[1] == [] and from_lines[1] == []
+
+    def same(d):  # the path and the line an answer starts on are where each file put it
+        return replace(d, path="", sections=tuple(replace(x, line=0) for x in d.sections))
+
+    assert [same(d) for d in from_array[0]] == [same(d) for d in from_lines[0]]
+    assert [d.sections[0].line for d in from_array[0]] == [2, 13]  # where each object opens
+
+
+def test_a_json_array_names_the_line_each_bad_entry_starts_on(tmp_path: Path) -> None:
+    path = tmp_path / "faq.json"
+    path.write_text(
+        '[\n  {"id": "a", "answer": "x"},\n  {"id": "b"},\n  5,\n  {"id": "c",\n   "answer": ""}\n]\n', "utf-8"
+    )
+    docs, problems = parse_faq_file(path)
+    assert [d.id for d in docs] == ["a"]
+    assert [str(p).split(":", 2)[1:] for p in problems] == [
+        ["3", " missing `answer` (every entry needs an answer)"],
+        ["4", " each entry of the array must be a JSON object"],
+        ["5", " missing `answer` (every entry needs an answer)"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('{"id": "a", "answer": "x"}', 1, "must hold one array of objects"),
+        ('[{"id": "a", "answer": "x"}\n{"id": "b", "answer": "y"}]', 2, "expected `,` or `]`"),
+        ('[{"id": "a", "answer": "x"},\n', 2, "never closed"),
+        ('[{"id": "a", "answer": "x"},\n{"id": "b", "answer": }]', 2, "not valid JSON"),
+        ('[{"id": "a", "answer": "x"}]\n[]', 2, "text after the array"),
+    ],
+)
+def test_a_broken_json_array_is_a_problem_with_its_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = tmp_path / "faq.json"
+    path.write_text(text, "utf-8")
+    _, problems = parse_faq_file(path)
+    assert len(problems) == 1 and problems[0].line == line and message in problems[0].message
 
 
 def test_duplicate_ids_in_a_faq_file(tmp_path: Path) -> None:
