@@ -334,8 +334,13 @@ def _faq_record(row: dict, path: str, line: int, problems: list[Problem]) -> Doc
         value = row.get(key)
         return value.strip() if isinstance(value, str) else ""
 
-    doc_id, question, answer = text("id"), text("question"), text("answer")
-    if not doc_id:
+    raw_id = row.get("id")
+    # public collections often number their rows (`"id": 17`): a whole number is that id as text
+    doc_id = str(raw_id) if isinstance(raw_id, int) and not isinstance(raw_id, bool) else text("id")
+    question, answer = text("question"), text("answer")
+    if raw_id is not None and not doc_id and not isinstance(raw_id, str):
+        problems.append(Problem(path, line, "`id` must be text or a whole number"))
+    elif not doc_id:
         problems.append(Problem(path, line, "missing `id`"))
     if not answer:
         problems.append(Problem(path, line, "missing `answer` (every entry needs an answer)"))

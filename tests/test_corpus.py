@@ -189,6 +189,14 @@ def test_a_broken_json_array_is_a_problem_with_its_line(tmp_path: Path, text: st
     assert len(problems) == 1 and problems[0].line == line and message in problems[0].message
 
 
+def test_a_numbered_row_is_indexed_under_its_number(tmp_path: Path) -> None:
+    path = tmp_path / "faq.json"
+    path.write_text('[{"id": 17, "answer": "x"}, {"id": [1], "answer": "y"}, {"id": true, "answer": "z"}]', "utf-8")
+    docs, problems = parse_faq_file(path)
+    assert [d.id for d in docs] == ["17"]
+    assert [p.message for p in problems] == ["`id` must be text or a whole number"] * 2
+
+
 def test_duplicate_ids_in_a_faq_file(tmp_path: Path) -> None:
     path = tmp_path / "faq.jsonl"
     path.write_text('{"id": "a", "answer": "x"}\n{"id": "a", "answer": "y"}\n', "utf-8")

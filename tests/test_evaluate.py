@@ -43,6 +43,21 @@ def test_load_eval_set_reports_every_bad_line(tmp_path: Path) -> None:
     assert [p.split(":")[1] for p in info.value.problems] == ["2", "3", "4", "5"]
 
 
+def test_numbered_rows_are_labelled_by_their_number(tmp_path: Path) -> None:
+    """A public collection that numbers its rows (`"id": 17`) is labelled the same way (`"expected": [17]`):
+    both are the id as text; a number that names no row, or a true/false, is still a problem."""
+    path = tmp_path / "e.jsonl"
+    path.write_text('{"query": "a", "expected": [17, "x"]}\n', "utf-8")
+    assert load_eval_set(path, known_ids={"17", "x"})[0].expected == ("17", "x")
+    path.write_text('{"query": "a", "expected": [18]}\n{"query": "b", "expected": [true]}\n', "utf-8")
+    with pytest.raises(CorpusError) as info:
+        load_eval_set(path, known_ids={"17"})
+    assert [p.split(":", 2)[2] for p in info.value.problems] == [
+        " unknown id(s) 18 (not in the index)",
+        " `expected` must be a list of ids ([] for out of scope)",
+    ]
+
+
 def test_a_new_users_eval_set_may_leave_types_out_or_use_its_own(tmp_path: Path) -> None:
     """Types are labels for the by-type table, not a schema: a line without one is `untyped`, and a type
     of the user's own gets its column after the known ones."""
