@@ -253,15 +253,17 @@ class Speller:
 _VNI_TYPED = re.compile(r"(?=(?:\d*[^\W\d_]){2})[^\W\d_]+(?:[1-9][^\W\d_]*){1,2}")
 _VNI_SHAPES = {"6": {"a": "â", "e": "ê", "o": "ô"}, "7": {"o": "ơ", "u": "ư"}, "8": {"a": "ă"}, "9": {"d": "đ"}}
 _VNI_TONES = {"1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
+_VNI_KEYS = frozenset(_VNI_SHAPES) | frozenset(_VNI_TONES)
 
 
 def vni(typed: str) -> list[str]:
     """What a syllable typed with VNI keys left as digits may have been: `kho6ng` -> `không`, `đươc5` ->
     `được`. A shape key (6 hat, 7 horn, 8 breve, 9 `đ`) marks its letter, a tone key (1-5) is tried on every
     vowel (the caller keeps the one that is a syllable). [] when a key has nothing to mark."""
-    word = "".join(c for c in typed if not c.isdigit())
+    # the keys are the ASCII digits 1-9 alone: `¹` is a digit to str.isdigit, and a letter to the pattern
+    word = "".join(c for c in typed if c not in _VNI_KEYS)
     tone = ""
-    for key in (c for c in typed if c.isdigit()):
+    for key in (c for c in typed if c in _VNI_KEYS):
         if key in _VNI_TONES:
             tone = _VNI_TONES[key]
             continue
