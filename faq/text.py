@@ -45,10 +45,10 @@ def unify_i_y(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFC, control characters removed, lower-case, tone placement and i/y spelling unified, number
-    separators dropped."""
+    """NFC, control characters removed, lower-case, other languages' accents dropped, tone placement
+    and i/y spelling unified, number separators dropped."""
     text = _CONTROL.sub(" ", nfc(text))
-    text = unify_i_y(fix_tone_placement(text.lower()))
+    text = unify_i_y(fix_tone_placement(text.lower().translate(_FOREIGN_MARKS)))
     return _NUMBER_SEP.sub("", text)
 
 
@@ -65,6 +65,25 @@ def _fold_table() -> dict[int, str | None]:
 
 
 _FOLD = _fold_table()
+
+
+def _foreign_marks_table() -> dict[int, str]:
+    """Each lower-case Latin letter with accents Vietnamese does not use (`î`, `ü`, `ñ`, `ķ`) -> its base
+    letter. Dropped in `normalize`, they cannot differ from the same word typed plainly: folded later,
+    `kî` would become `ki`, which normalizes to `ky`, so the unaccented channel would have no fixed form."""
+    vietnamese = {"đ"} | {
+        unicodedata.normalize("NFC", base + tone)
+        for base in ("a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y")
+        for tone in ("", *_TONES)
+    }
+    return {
+        c: base
+        for c, base in _FOLD.items()
+        if base and len(base) == 1 and chr(c).islower() and chr(c) not in vietnamese
+    }
+
+
+_FOREIGN_MARKS = _foreign_marks_table()
 
 
 def fold(text: str) -> str:

@@ -49,6 +49,17 @@ def test_i_and_y_that_are_not_two_spellings_stay_apart(text: str) -> None:
     assert normalize(text) == text
 
 
+def test_normalize_drops_accents_vietnamese_does_not_use() -> None:
+    """`î`, `ü`, `ķ` are not Vietnamese letters: kept, they folded later into an `i` or a `k` that
+    normalizing again turned into `y` (`KÎ` -> `ki` -> `ky`), so the unaccented form was not fixed
+    (found by test_folding_is_stable_under_normalize, failing about one run in ten)."""
+    assert normalize("KÎ") == "ky" and normalize("Müller ķi") == "muller ky"
+    assert normalize("São Tomé, Đăng Kí") == "são tomé, đăng ký"  # Vietnamese letters stay as typed
+    for text in ("KÎ", "ķi", "Ï", "qüi"):
+        folded = fold(normalize(text))
+        assert fold(normalize(folded)) == folded and fold(normalize(fold(text))) == folded
+
+
 def test_normalize_removes_control_characters_and_number_separators() -> None:
     assert normalize("a\x00b\u200bc") == "a b c"
     assert normalize("Lệ phí 20.000đ và 1,5 triệu") == "lệ phí 20000đ và 1,5 triệu"
