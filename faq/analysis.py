@@ -33,7 +33,7 @@ from faq.config import DOC_FIELDS, AnalyzerConfig, analyzer_to_dict, field_chann
 from faq.corpus import Document
 from faq.lexicon import Lexicon
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4  # 4: normalize drops accents Vietnamese does not use
 PARALLEL_MIN_DOCUMENTS = 64  # below this a worker pool costs more than it saves
 
 Counts = dict[str, int]
