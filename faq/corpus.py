@@ -53,6 +53,8 @@ MIN_QAS = 4
 MAX_AGE_DAYS = 366
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FAQ_SUFFIXES = (".jsonl", ".json", ".csv")
+_JSON_TOO_DEEP = "not valid JSON (a number too long or nesting too deep)"
+_JSON_SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace, which `JSONDecoder.raw_decode` does not skip
 
 
 @dataclass(frozen=True)
@@ -392,12 +394,9 @@ def parse_faq_file(path: Path) -> tuple[list[Document], list[Problem]]:
                 problems.append(Problem(p, number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
                 continue
             except (ValueError, RecursionError):  # a number over 4300 digits, arrays nested ~1000 deep
-                problems.append(Problem(p, number, "not valid JSON (a number too long or nesting too deep)"))
+                problems.append(Problem(p, number, _JSON_TOO_DEEP))
                 continue
-            if not isinstance(row, dict):
-                problems.append(Problem(p, number, "each line must be a JSON object"))
-                continue
-            doc = _faq_record(row, p, number, problems)
+            doc = _faq_object(row, p, number, problems, "line")
             if doc:
                 docs.append(doc)
     elif path.suffix.lower() == ".json":
@@ -405,6 +404,15 @@ def parse_faq_file(path: Path) -> tuple[list[Document], list[Problem]]:
     else:
         docs = _csv_records(raw, p, problems)
     return docs, problems
+
+
+def _faq_object(row: object, path: str, line: int, problems: list[Problem], unit: str) -> Document | None:
+    """One decoded JSON value of a `.jsonl` line or a `.json` array entry (`unit` names which) as a FAQ
+    row, or None with its problem noted."""
+    if not isinstance(row, dict):
+        problems.append(Problem(path, line, f"each {unit} must be a JSON object"))
+        return None
+    return _faq_record(row, path, line, problems)
 
 
 def _json_array_records(raw: str, path: str, problems: list[Problem]) -> list[Document]:
@@ -431,14 +439,11 @@ def _json_array_records(raw: str, path: str, problems: list[Problem]) -> list[Do
             problems.append(Problem(path, lines.of(exc.pos), f"not valid JSON ({exc.msg})"))
             return docs
         except (ValueError, RecursionError):  # a number over 4300 digits, arrays nested ~1000 deep
-            problems.append(Problem(path, lines.of(at), "not valid JSON (a number too long or nesting too deep)"))
+            problems.append(Problem(path, lines.of(at), _JSON_TOO_DEEP))
             return docs
-        if isinstance(row, dict):
-            doc = _faq_record(row, path, lines.of(at), problems)
-            if doc:
-                docs.append(doc)
-        else:
-            problems.append(Problem(path, lines.of(at), "each entry of the array must be a JSON object"))
+        doc = _faq_object(row, path, lines.of(at), problems, "entry of the array")
+        if doc:
+            docs.append(doc)
         at = _skip_space(raw, end)
         if raw.startswith(",", at):
             at = _skip_space(raw, at + 1)
@@ -453,20 +458,18 @@ def _json_array_records(raw: str, path: str, problems: list[Problem]) -> list[Do
 
 
 def _skip_space(text: str, at: int) -> int:
-    while at < len(text) and text[at] in " \t\r\n\ufeff":
-        at += 1
-    return at
+    """The offset of the next character that is not JSON whitespace (the BOM went with the decoding)."""
+    return _JSON_SPACE.match(text, at).end()  # `*` always matches
 
 
 class _LineCounter:
-    """Line numbers of increasing offsets into one text, counting each newline once."""
+    """Line numbers of offsets into one text, asked in increasing order (as a reader moves through it),
+    counting each newline once."""
 
     def __init__(self, text: str) -> None:
         self.text, self.offset, self.line = text, 0, 1
 
     def of(self, at: int) -> int:
-        if at < self.offset:  # not expected (offsets only grow); count afresh
-            return self.text.count("\n", 0, at) + 1
         self.line += self.text.count("\n", self.offset, at)
         self.offset = at
         return self.line

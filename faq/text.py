@@ -79,7 +79,7 @@ def _foreign_marks_table() -> dict[int, str]:
     return {
         c: base
         for c, base in _FOLD.items()
-        if base and len(base) == 1 and chr(c).islower() and chr(c) not in vietnamese
+        if base and chr(c).islower() and chr(c) not in vietnamese  # base: one letter, or None for a mark
     }
 
 
