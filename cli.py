@@ -21,7 +21,7 @@ from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
 
-from faq.corpus import CATEGORIES, check_corpus
+from faq.corpus import CATEGORIES, Document, check_corpus
 from faq.engine import Paths, build, open_index, recorded_paths
 from faq.errors import CorpusError, FaqError, UsageError
 from faq.index import load_index
@@ -115,10 +115,33 @@ def result_to_json(result: Result) -> dict:
         "referrals": [{"term": term, "handled_by": who} for term, who in result.referrals],
         "notes": list(result.notes),
         "results": [
-            {"id": h.id, "title": h.title, "score": round(h.score, 6), "matched": h.matched, "answer": h.answer}
+            {
+                "id": h.id,
+                "title": h.title,
+                "score": round(h.score, 6),
+                "matched": h.matched,
+                "answer": h.answer,
+                "caution": review_caution(h.document),
+            }
             for h in result.hits
         ],
     }
+
+
+def review_caution(doc: Document) -> str | None:
+    """The warning a page carries once its `review_by` date has come and nobody has re-checked it: a
+    fee cut may have ended, and the citizen should hear that before paying the old figure."""
+    if not doc.review_due():
+        return None
+    return (
+        f"Lưu ý: thông tin này cần được kiểm tra lại từ ngày {_vn_date(doc.review_by)} ({doc.review_note}) "
+        "nhưng chưa được cập nhật; hãy hỏi lại cơ quan giải quyết trước khi nộp."
+    )
+
+
+def _vn_date(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
 
 
 CARD_SECTIONS = {
@@ -151,6 +174,9 @@ def render_card(result: Result) -> None:
         parts.append("**Nguồn:** " + "; ".join(f"{s.title or s.url} ({s.url})" for s in doc.sources))
     if doc.updated:
         parts.append(f"*Thông tin kiểm tra lần cuối: {doc.updated}*")
+    caution = review_caution(doc)
+    if caution:
+        parts.insert(0, f"**{caution}**")
     subtitle = f"{doc.id} · điểm {best.score:.3f}"
     from rich.markdown import Markdown  # lazily: ~30 ms of start-up that `ask --json` does not need
 
@@ -430,6 +456,9 @@ def show(
                 "sections": {s.heading: s.text for s in doc.sections},
                 "sources": [{"url": s.url, "title": s.title, "date": s.date} for s in doc.sources],
                 "updated": doc.updated,
+                "review_by": doc.review_by or None,
+                "review_note": doc.review_note or None,
+                "caution": review_caution(doc),
             }
         )
         return
@@ -442,6 +471,9 @@ def show(
         lines.append("## Nguồn\n" + "\n".join(f"- {s.title} {s.date} — {s.url}" for s in doc.sources))
     if doc.updated:
         lines.append(f"*Thông tin kiểm tra lần cuối: {doc.updated}*")
+    caution = review_caution(doc)
+    if caution:
+        lines.insert(0, f"**{caution}**")
     from rich.markdown import Markdown
 
     out.print(Panel(Markdown("\n\n".join(lines)), title=f"[bold]{doc.label}[/bold]", subtitle=doc.id))

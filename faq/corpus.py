@@ -48,6 +48,7 @@ REQUIRED_SECTIONS = {
 }
 LABEL_CHARS = 80  # an untitled FAQ row is shown by this much of its answer
 REQUIRED_FIELDS = ("id", "title", "category", "kind", "agency", "aliases", "questions", "sources", "updated")
+OPTIONAL_FIELDS = ("review_by", "review_note")
 MIN_QUESTIONS = 8
 MIN_QAS = 4
 MAX_AGE_DAYS = 366
@@ -87,6 +88,12 @@ class Document:
     sources: tuple[Source, ...] = ()
     updated: str = ""
     path: str = ""
+    review_by: str = ""  # a date from which a time-limited fact (a fee cut's end) is no longer known to hold
+    review_note: str = ""  # what to re-check then, in words a citizen can read
+
+    def review_due(self, today: dt.date | None = None) -> bool:
+        """Whether the page's `review_by` date has come: its time-limited fact may have lapsed unchecked."""
+        return bool(self.review_by) and (today or dt.date.today()).isoformat() >= self.review_by
 
     def section(self, heading: str) -> str:
         """Text of the named section, or '' when the document has none."""
@@ -226,6 +233,9 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
     for key in REQUIRED_FIELDS:
         if key not in header or header[key] in ("", [], None):
             problems.append(Problem(p, 1, f"required field `{key}` is missing or empty"))
+    for key in header:
+        if key not in REQUIRED_FIELDS and key not in OPTIONAL_FIELDS:
+            bad(key, f"unknown field `{key}`; the fields are: {', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)}")
     for key in ("id", "title", "category", "kind", "agency"):
         if key in header and not isinstance(header[key], str):
             bad(key, f"`{key}` must be a string")
@@ -266,6 +276,7 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
             bad("updated", f"`updated` {updated} is in the future")
         elif (today - updated).days > MAX_AGE_DAYS:
             bad("updated", f"facts last checked {updated}, over 12 months ago: re-check them", blocking=False)
+    review_by, review_note = _parse_review(header, updated, today, bad)
 
     sections, qas = _parse_body(body, body_line)
     _check_sections(p, kind if kind in REQUIRED_SECTIONS else None, sections, qas, problems)
@@ -284,8 +295,32 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
         sources=tuple(sources),
         updated=updated.isoformat() if updated else "",
         path=p,
+        review_by=review_by,
+        review_note=review_note,
     )
     return _Parsed(doc, problems)
+
+
+def _parse_review(header: dict, updated: object, today: dt.date, bad) -> tuple[str, str]:
+    """`review_by` and `review_note`, both or neither: a fact that lapses on a known date (a fee cut, a
+    transition period) is flagged by `corpus check` from that date and shown to citizens as unchecked."""
+    by, note = header.get("review_by"), header.get("review_note")
+    if by is None and note is None:
+        return "", ""
+    if by is None:
+        bad("review_note", "`review_note` without `review_by`: add the date the fact must be re-checked by")
+        return "", ""
+    if not isinstance(by, dt.date) or isinstance(by, dt.datetime):
+        bad("review_by", "`review_by` must be a date written YYYY-MM-DD without quotes")
+        return "", ""
+    if not isinstance(note, str) or not note.strip():
+        bad("review_by", "`review_by` needs a `review_note` saying what to re-check")
+        return "", ""
+    if isinstance(updated, dt.date) and by <= updated:
+        bad("review_by", f"`review_by` {by} is not after `updated` {updated}: move it or remove it", blocking=False)
+    elif by <= today:
+        bad("review_by", f"review date {by} has come: {note.strip()} Re-check, then move or remove it", blocking=False)
+    return by.isoformat(), " ".join(note.split())
 
 
 def _parse_sources(value: object, bad) -> list[Source]:

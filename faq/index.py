@@ -73,7 +73,7 @@ from faq.storage import (
 )
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 

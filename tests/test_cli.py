@@ -22,8 +22,8 @@ def test_ask_json_contract(project: Paths) -> None:
     assert data["query"] == "dang ky tam tru" and data["abstained"] is False
     assert data["confidence"] == data["results"][0]["score"] and data["referrals"] == [] and data["notes"] == []
     first = data["results"][0]
-    assert set(first) == {"id", "title", "score", "matched", "answer"}
-    assert first["id"] == "tam-tru"
+    assert set(first) == {"id", "title", "score", "matched", "answer", "caution"}
+    assert first["id"] == "tam-tru" and first["caution"] is None
     scores = [r["score"] for r in data["results"]]
     assert scores == sorted(scores, reverse=True)
     assert "rebuilt" in result.stderr  # the index was missing and the user is told, on stderr
@@ -74,6 +74,23 @@ def test_list_and_show(project: Paths) -> None:
     shown = run("show", "ho-chieu")
     assert shown.exit_code == 0 and "TK01" in shown.stdout
     assert json.loads(run("show", "--json", "ho-chieu").stdout)["sections"]["Lệ phí"] == "200.000 đồng."
+
+
+@pytest.mark.parametrize(("review_by", "due"), [("2000-01-01", True), ("2999-01-01", False)])
+def test_a_page_past_its_review_date_warns_the_citizen(project: Paths, review_by: str, due: bool) -> None:
+    page = project.corpus / "procedures" / "ho-chieu.md"
+    text = page.read_text("utf-8")
+    note = 'review_note = "mức giảm lệ phí hộ chiếu nộp trực tuyến"'
+    page.write_text(text.replace("\nupdated = ", f"\nreview_by = {review_by}\n{note}\nupdated = ", 1), "utf-8")
+    answer = json.loads(run("ask", "--json", "làm hộ chiếu").stdout)["results"][0]
+    shown = json.loads(run("show", "--json", "ho-chieu").stdout)
+    card = run("ask", "làm hộ chiếu").stdout
+    assert answer["id"] == "ho-chieu" and shown["review_by"] == review_by
+    if due:
+        assert "01/01/2000" in answer["caution"] and "hộ chiếu nộp trực tuyến" in answer["caution"]
+        assert shown["caution"] == answer["caution"] and "cần được kiểm tra lại" in card
+    else:
+        assert answer["caution"] is None and shown["caution"] is None and "cần được kiểm tra lại" not in card
 
 
 @pytest.mark.parametrize("bad_id", ["../../etc/passwd", "nope", "/etc/passwd", ""])

@@ -50,6 +50,17 @@ RULES = [
     ("source not a URL", lambda t: t.replace("https://dichvucong.gov.vn/example-tam-tru", "dichvucong"), "not an http"),
     ("old update", lambda t: t.replace("updated = 2026-11-01", "updated = 2025-01-01"), "over 12 months"),
     ("future update", lambda t: t.replace("updated = 2026-11-01", "updated = 2027-01-01"), "in the future"),
+    ("unknown field", lambda t: t.replace("updated = ", "review-by = 2027-01-01\nupdated = "), "unknown field"),
+    ("note without date", lambda t: t.replace("updated = ", 'review_note = "x"\nupdated = '), "without `review_by`"),
+    ("date without note", lambda t: t.replace("updated = ", "review_by = 2027-01-01\nupdated = "), "needs a"),
+    ("quoted review", lambda t: t.replace("updated = ", 'review_by = "2027-01-01"\nupdated = '), "must be a date"),
+    (
+        "review date come",
+        lambda t: t.replace("updated = ", 'review_by = 2026-11-20\nreview_note = "mức giảm"\nupdated = ').replace(
+            "updated = 2026-11-01", "updated = 2026-11-10"
+        ),
+        "review date 2026-11-20 has come: mức giảm",
+    ),
     ("quoted date", lambda t: t.replace("updated = 2026-11-01", 'updated = "2026-11-01"'), "must be a date"),
     ("empty section", lambda t: t.replace("Trong 03 ngày làm việc.\n\n## Nơi", "\n## Nơi"), "is empty"),
     ("missing section", lambda t: t.replace("## Lệ phí\n", "## Phí\n"), "`## Lệ phí` is missing"),
@@ -202,3 +213,14 @@ def test_duplicate_ids_in_a_faq_file(tmp_path: Path) -> None:
     path.write_text('{"id": "a", "answer": "x"}\n{"id": "a", "answer": "y"}\n', "utf-8")
     _, problems = check_corpus(path)
     assert any("duplicate id `a`" in str(p) for p in problems)
+
+
+def test_a_review_date_ahead_is_kept_and_one_before_the_last_check_is_flagged(tmp_path: Path) -> None:
+    ahead = 'review_by = 2027-01-01\nreview_note = """mức  giảm\n lệ phí"""\nupdated = '
+    assert variant(tmp_path, lambda t: t.replace("updated = ", ahead)) == []
+    doc = load_corpus(tmp_path, today=TODAY)[0]
+    assert (doc.review_by, doc.review_note) == ("2027-01-01", "mức giảm lệ phí")
+    assert not doc.review_due(TODAY) and doc.review_due(dt.date(2027, 1, 1))
+    before = ahead.replace("2027-01-01", "2026-10-01")
+    problems = variant(tmp_path, lambda t: t.replace("updated = ", before))
+    assert len(problems) == 1 and "is not after `updated` 2026-11-01" in problems[0]
