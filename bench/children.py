@@ -446,8 +446,9 @@ def latency(faq_index: str, bm25_dir: str, queries_path: str, min_seconds: str, 
     ranking = getattr(searcher, "ranking", None) or (lambda qv, scores: (scores, None))
 
     def faq_pre(qv) -> None:
-        raw, questions, _ = searcher.score_vector(qv)
-        scores = ordering(qv, raw, questions)[0] if ordering else ranking(qv, raw)[0]
+        scored = searcher.score_vector(qv)  # (raw, questions, display[, rows]) across commits
+        raw, questions = scored[0], scored[1]
+        scores = ordering(qv, raw, questions, *scored[3:])[0] if ordering else ranking(qv, raw)[0]
         top(scores, TOP_K)
 
     def bm_pre(tokens) -> None:

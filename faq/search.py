@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, coverage_channel, vectorize
+from faq.postings import Rows
 from faq.text import asked_part, fold, has_diacritics, normalize, syllables
 
 MAX_QUERY_CHARS = 2000
@@ -69,6 +71,15 @@ class QueryVectors:
     weights: dict[str, float]  # channel -> weight for this query
     referrals: tuple[tuple[str, str], ...] = ()  # other agencies' procedures the query names
     referral_weight: float = 0.0  # share of the other-agency penalty due: 1 asked about, 0.5 only told of
+
+
+class Scored(NamedTuple):
+    """A query's scores (`Searcher.score_vector`) and the posting rows they were summed from."""
+
+    raw: np.ndarray  # per document, before term coverage and the tie-break
+    questions: np.ndarray  # per question passage
+    display: np.ndarray  # per question passage, for choosing what a hit shows
+    rows: dict[str, tuple[Rows, Rows]]  # channel -> the query terms' document rows, question rows
 
 
 class Searcher:
@@ -150,26 +161,34 @@ class Searcher:
         diacritics, or the analyzer restores them (`faq.restore`)."""
         return has_diacritics(query) or self.analyzer.restores
 
-    def channel_sims(self, qv: QueryVectors) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per channel: the query's cosine with every (field, document), as a (fields, docs) array, and
-        with every question passage. Only the query terms' posting rows are read."""
-        n = len(self.index.doc_ids)
+    def read_rows(self, qv: QueryVectors) -> dict[str, tuple[Rows, Rows]]:
+        """Per channel: the query terms' rows of the document postings and of the question postings."""
         out = {}
         for c in self.index.channels:
-            idx, w = qv.terms[c]
-            postings, questions = self.index.postings[c], self.index.question_postings[c]
-            if len(idx) == 0:
-                out[c] = (np.zeros((len(DOC_FIELDS), n)), np.zeros(questions.shape[1]))
-                continue
-            fields = postings.weighted_sum(idx, w).reshape(len(DOC_FIELDS), n)
-            out[c] = (fields, questions.weighted_sum(idx, w))
+            idx = qv.terms[c][0]
+            out[c] = (self.index.postings[c].rows(idx), self.index.question_postings[c].rows(idx))
         return out
 
-    def score_vector(self, qv: QueryVectors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(document scores, question-passage scores, display scores of the question passages) for a
-        query; a hit's sections get their display scores when it is shown (`_section_display`)."""
+    def channel_sims(
+        self, qv: QueryVectors, rows: dict[str, tuple[Rows, Rows]] | None = None
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per channel: the query's cosine with every (field, document), as a (fields, docs) array, and
+        with every question passage. Only the query terms' posting rows are read (`read_rows`)."""
         n = len(self.index.doc_ids)
-        sims = self.channel_sims(qv)
+        rows = rows if rows is not None else self.read_rows(qv)
+        out = {}
+        for c in self.index.channels:
+            w = qv.terms[c][1]
+            fields, questions = rows[c]
+            out[c] = (fields.weighted_sum(w).reshape(len(DOC_FIELDS), n), questions.weighted_sum(w))
+        return out
+
+    def score_vector(self, qv: QueryVectors) -> Scored:
+        """Document scores, question-passage scores and display scores of the question passages for a
+        query (a hit's sections get theirs when it is shown, `_section_display`), and the rows read."""
+        n = len(self.index.doc_ids)
+        rows = self.read_rows(qv)
+        sims = self.channel_sims(qv, rows)
         fw = np.array([self.field_weights[f] for f in DOC_FIELDS])
         scores = np.zeros(n)
         questions = np.zeros(self._questions)
@@ -185,7 +204,7 @@ class Searcher:
         for c in SECTION_CHANNELS:  # sections exist in these channels only, so they alone pick what matched
             if c in sims:
                 display += qv.weights[c] * sims[c][1]
-        return scores, questions, display
+        return Scored(scores, questions, display, rows)
 
     def term_coverage(self, qv: QueryVectors) -> np.ndarray:
         """Per document, the share of the query's informativeness it contains: the idf of the query's
@@ -207,7 +226,12 @@ class Searcher:
         return scores * factor, factor
 
     def tie_break(
-        self, qv: QueryVectors, scores: np.ndarray, questions: np.ndarray, factor: np.ndarray
+        self,
+        qv: QueryVectors,
+        scores: np.ndarray,
+        questions: np.ndarray,
+        factor: np.ndarray,
+        rows: dict[str, tuple[Rows, Rows]] | None = None,
     ) -> dict[int, dict[str, np.ndarray]]:
         """For each of the first two documents, what the tie-break adds, per channel and query term: the
         terms it earned from and the other did not, times `SearchConfig.tie_break`. The words both share
@@ -221,7 +245,7 @@ class Searcher:
         top = self.top(scores, 2) if beta else ()
         if len(top) < 2 or scores[top[1]] <= 0.0 or scores[top[0]] >= (1.0 + beta) * scores[top[1]]:
             return {}  # no second, or no near tie: the second could gain at most beta times its score
-        parts = self._parts([int(d) for d in top], questions, qv, [float(factor[d]) for d in top])
+        parts = self._parts([int(d) for d in top], questions, qv, [float(factor[d]) for d in top], rows)
         earned = [{c: v.sum(axis=1) for c, (_, v) in p.items()} for p in parts]
         out = {}
         for k, d in enumerate(top):
@@ -230,12 +254,16 @@ class Searcher:
         return out
 
     def ordering(
-        self, qv: QueryVectors, raw: np.ndarray, questions: np.ndarray
+        self,
+        qv: QueryVectors,
+        raw: np.ndarray,
+        questions: np.ndarray,
+        rows: dict[str, tuple[Rows, Rows]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, dict[int, dict[str, np.ndarray]]]:
         """(ranking scores, term-coverage factors, tie-break per document): `ranking`, then `tie_break`
-        added to the first two."""
+        added to the first two. `rows`: the posting rows `score_vector` read, else read again."""
         scores, factor = self.ranking(qv, raw)
-        bonus = self.tie_break(qv, scores, questions, factor)
+        bonus = self.tie_break(qv, scores, questions, factor, rows)
         if bonus:
             scores = scores.copy()
             for d, parts in bonus.items():
@@ -267,8 +295,8 @@ class Searcher:
     def assess(self, query: str) -> tuple[np.ndarray, float]:
         """Ranking scores of every document and the confidence in the first, as `search` judges them."""
         qv = self.vectors(query[:MAX_QUERY_CHARS])
-        raw, questions, _ = self.score_vector(qv)
-        ranked, _, _ = self.ordering(qv, raw, questions)
+        raw, questions, _, rows = self.score_vector(qv)
+        ranked, _, _ = self.ordering(qv, raw, questions, rows)
         first = self.top(ranked, 1)
         return ranked, self.confidence(float(raw[first[0]]) if len(first) else 0.0, qv.referral_weight)
 
@@ -287,8 +315,8 @@ class Searcher:
         truncated = len(query) > MAX_QUERY_CHARS
         text = query[:MAX_QUERY_CHARS]
         qv = self.vectors(text)
-        raw, questions, display = self.score_vector(qv)
-        scores, factor, bonus = self.ordering(qv, raw, questions)
+        raw, questions, display, rows = self.score_vector(qv)
+        scores, factor, bonus = self.ordering(qv, raw, questions, rows)
         order = [d for d in self.top(scores, top_k) if scores[d] > 0.0]  # nothing in common is no hit
         hits = tuple(
             self._hit(int(d), float(scores[d]), questions, display, qv, explain, float(factor[d]), bonus.get(int(d)))
@@ -371,14 +399,19 @@ class Searcher:
         return best
 
     def _parts(
-        self, docs: Sequence[int], questions: np.ndarray, qv: QueryVectors, factors: Sequence[float]
+        self,
+        docs: Sequence[int],
+        questions: np.ndarray,
+        qv: QueryVectors,
+        factors: Sequence[float],
+        rows: dict[str, tuple[Rows, Rows]] | None = None,
     ) -> list[dict[str, tuple[tuple[str, ...], np.ndarray]]]:
         """For each of `docs`, per channel the query has terms in (the same channels for every document):
         (the sources, a (query terms, sources) array of what each term
         earned the document in each). The sources are its fields and its best sample question
         (`question_max`); the array sums to its score before any tie-break. `factors` are the documents'
         term-coverage factors (`ranking`), applied as they were to the scores. All documents' cells are
-        read in one pass per channel and matrix."""
+        read in one pass per channel and matrix: from `rows` (the query's rows, `read_rows`) when given."""
         n = len(self.index.doc_ids)
         fields = [f for f in DOC_FIELDS if self.field_weights[f]]
         field_weights = np.array([self.field_weights[f] for f in fields])
@@ -397,8 +430,13 @@ class Searcher:
             wc = qv.weights[c]
             if not len(idx) or not wc:
                 continue
-            cells = self.index.postings[c].values_at(idx, columns).reshape(len(idx), len(docs), len(fields))
-            best = self.index.question_postings[c].values_at(idx, np.array(with_question, dtype=np.int64))
+            best_columns = np.array(with_question, dtype=np.int64)
+            if rows is not None:
+                cells, best = rows[c][0].values_at(columns), rows[c][1].values_at(best_columns)
+            else:
+                cells = self.index.postings[c].values_at(idx, columns)
+                best = self.index.question_postings[c].values_at(idx, best_columns)
+            cells = cells.reshape(len(idx), len(docs), len(fields))
             for k, row in enumerate(best_rows):
                 values, sources = cells[:, k, :] * field_weights, tuple(fields)
                 if row >= 0 and with_question:

@@ -52,6 +52,26 @@ def test_values_at_reads_single_cells(monkeypatch: pytest.MonkeyPatch, read_whol
     assert empty.values_at(np.array([0, 2]), np.array([1, 3])).tolist() == [[0.0, 0.0], [0.0, 0.0]]
 
 
+def test_rows_read_once_give_the_same_sums_and_cells() -> None:
+    """The rows scoring reads (`Postings.rows`) answer the tie-break's cell lookups as the postings do,
+    with empty rows, repeated terms and repeated columns in any order."""
+    dense = random_matrix(5, rows=12, cols=40).toarray()
+    dense[3] = 0  # an empty row among them
+    m = sparse.csr_matrix(dense)
+    p = Postings.from_csr(m)
+    dense = m.toarray().astype(np.float64)
+    terms = np.array([3, 0, 7, 7, 11])
+    weights = np.array([0.5, 1.0, 2.0, 0.25, 3.0])
+    rows = p.rows(terms)
+    assert np.array_equal(rows.weighted_sum(weights), p.weighted_sum(terms, weights))
+    assert np.allclose(rows.weighted_sum(weights), weights @ dense[terms])
+    columns = np.array([39, 0, 5, 5, 17])
+    assert np.array_equal(rows.values_at(columns), dense[terms][:, columns])
+    assert np.array_equal(rows.values_at(columns), p.values_at(terms, columns))
+    none = p.rows(np.zeros(0, dtype=np.int64))
+    assert none.weighted_sum(np.zeros(0)).tolist() == [0.0] * 40 and none.values_at(columns).shape == (0, 5)
+
+
 def test_check_finds_inconsistent_arrays() -> None:
     p = Postings.from_csr(random_matrix(1))
     bad_column = Postings(p.data, p.indices + 1000, p.indptr, p.shape)
