@@ -448,7 +448,10 @@ def latency(faq_index: str, bm25_dir: str, queries_path: str, min_seconds: str, 
     def faq_pre(qv) -> None:
         scored = searcher.score_vector(qv)  # (raw, questions, display[, rows]) across commits
         raw, questions = scored[0], scored[1]
-        scores = ordering(qv, raw, questions, *scored[3:])[0] if ordering else ranking(qv, raw)[0]
+        if len(scored) > 3:  # this commit's Searcher.search: the first k come with the ordering
+            _ = ordering(qv, raw, questions, scored[3], TOP_K).first
+            return
+        scores = ordering(qv, raw, questions)[0] if ordering else ranking(qv, raw)[0]
         top(scores, TOP_K)
 
     def bm_pre(tokens) -> None:

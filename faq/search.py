@@ -82,6 +82,15 @@ class Scored(NamedTuple):
     rows: dict[str, tuple[Rows, Rows]]  # channel -> the query terms' document rows, question rows
 
 
+class Ordered(NamedTuple):
+    """A query's ranking (`Searcher.ordering`): final scores, how they were made, and the first few."""
+
+    scores: np.ndarray  # per document: raw x term-coverage factor, plus the tie-break for the first two
+    factor: np.ndarray  # per document, the term-coverage factor
+    bonus: dict[int, dict[str, np.ndarray]]  # document -> channel -> what each query term's tie-break added
+    first: np.ndarray  # the first k documents of `rank(scores)`, best first
+
+
 class Searcher:
     """Ranks an index's documents for a query. Holds no per-query state; safe to reuse."""
 
@@ -232,6 +241,7 @@ class Searcher:
         questions: np.ndarray,
         factor: np.ndarray,
         rows: dict[str, tuple[Rows, Rows]] | None = None,
+        first: np.ndarray | None = None,
     ) -> dict[int, dict[str, np.ndarray]]:
         """For each of the first two documents, what the tie-break adds, per channel and query term: the
         terms it earned from and the other did not, times `SearchConfig.tie_break`. The words both share
@@ -240,9 +250,9 @@ class Searcher:
         pages are most of the ranking's mistakes. Only the two can change places: both already score
         above the third and gain, it gains nothing. Empty when off, when there is no second, and when
         the first leads by more than the second could gain, so that scores change only where the order
-        could."""
+        could. `first`: `top(scores, 2)` when already known."""
         beta = self.config.tie_break
-        top = self.top(scores, 2) if beta else ()
+        top = (self.top(scores, 2) if first is None else first[:2]) if beta else ()
         if len(top) < 2 or scores[top[1]] <= 0.0 or scores[top[0]] >= (1.0 + beta) * scores[top[1]]:
             return {}  # no second, or no near tie: the second could gain at most beta times its score
         parts = self._parts([int(d) for d in top], questions, qv, [float(factor[d]) for d in top], rows)
@@ -259,16 +269,20 @@ class Searcher:
         raw: np.ndarray,
         questions: np.ndarray,
         rows: dict[str, tuple[Rows, Rows]] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, dict[int, dict[str, np.ndarray]]]:
-        """(ranking scores, term-coverage factors, tie-break per document): `ranking`, then `tie_break`
-        added to the first two. `rows`: the posting rows `score_vector` read, else read again."""
+        k: int = 2,
+    ) -> Ordered:
+        """`ranking`, then `tie_break` added to the first two; with the first k documents. `rows`: the
+        posting rows `score_vector` read, else read again. The first max(k, 2) are found once: the
+        tie-break only raises the two leading documents, so afterwards they need only re-sorting."""
         scores, factor = self.ranking(qv, raw)
-        bonus = self.tie_break(qv, scores, questions, factor, rows)
+        first = self.top(scores, max(k, 2))
+        bonus = self.tie_break(qv, scores, questions, factor, rows, first)
         if bonus:
             scores = scores.copy()
             for d, parts in bonus.items():
                 scores[d] += _total(parts)
-        return scores, factor, bonus
+            first = first[np.lexsort((self._ids[first], -np.round(scores[first], 12)))]
+        return Ordered(scores, factor, bonus, first[:k])
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Document indices best first; ties broken by id so results are deterministic."""
@@ -296,8 +310,7 @@ class Searcher:
         """Ranking scores of every document and the confidence in the first, as `search` judges them."""
         qv = self.vectors(query[:MAX_QUERY_CHARS])
         raw, questions, _, rows = self.score_vector(qv)
-        ranked, _, _ = self.ordering(qv, raw, questions, rows)
-        first = self.top(ranked, 1)
+        ranked, _, _, first = self.ordering(qv, raw, questions, rows, 1)
         return ranked, self.confidence(float(raw[first[0]]) if len(first) else 0.0, qv.referral_weight)
 
     def confidence(self, best: float, referral_weight: float) -> float:
@@ -316,8 +329,8 @@ class Searcher:
         text = query[:MAX_QUERY_CHARS]
         qv = self.vectors(text)
         raw, questions, display, rows = self.score_vector(qv)
-        scores, factor, bonus = self.ordering(qv, raw, questions, rows)
-        order = [d for d in self.top(scores, top_k) if scores[d] > 0.0]  # nothing in common is no hit
+        scores, factor, bonus, first = self.ordering(qv, raw, questions, rows, top_k)
+        order = [d for d in first if scores[d] > 0.0]  # nothing in common is no hit
         hits = tuple(
             self._hit(int(d), float(scores[d]), questions, display, qv, explain, float(factor[d]), bonus.get(int(d)))
             for d in order

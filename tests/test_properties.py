@@ -98,8 +98,11 @@ def searchers(built, tmp_path_factory: pytest.TempPathFactory) -> tuple[Searcher
 def test_search_is_total_and_deterministic(searchers, query: str, top_k: int) -> None:
     searcher, _ = searchers
     result = searcher.search(query, top_k=top_k)
-    matching = int((searcher.score(query) > 0.0).sum())
+    scores = searcher.score(query)
+    matching = int((scores > 0.0).sum())
     assert len(result.hits) == min(top_k, matching)  # a document sharing nothing is never a hit
+    first = [searcher.index.doc_ids[d] for d in searcher.rank(scores)[:top_k] if scores[d] > 0.0]
+    assert [h.id for h in result.hits] == first  # the first k, found before the tie-break, as a full sort
     keys = [(-round(h.score, 12), h.id) for h in result.hits]
     assert keys == sorted(keys)  # best first, ties by id
     assert all(0.0 < h.score <= 1.0 + 1e-9 for h in result.hits)
