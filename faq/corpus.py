@@ -319,7 +319,11 @@ def _parse_review(header: dict, updated: object, today: dt.date, bad) -> tuple[s
     if isinstance(updated, dt.date) and by <= updated:
         bad("review_by", f"`review_by` {by} is not after `updated` {updated}: move it or remove it", blocking=False)
     elif by <= today:
-        bad("review_by", f"review date {by} has come: {note.strip()} Re-check, then move or remove it", blocking=False)
+        bad(
+            "review_by",
+            f"review date {by} has come ({' '.join(note.split())}): re-check it, then move or remove the date",
+            blocking=False,
+        )
     return by.isoformat(), " ".join(note.split())
 
 

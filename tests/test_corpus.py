@@ -59,7 +59,7 @@ RULES = [
         lambda t: t.replace("updated = ", 'review_by = 2026-11-20\nreview_note = "mức giảm"\nupdated = ').replace(
             "updated = 2026-11-01", "updated = 2026-11-10"
         ),
-        "review date 2026-11-20 has come: mức giảm",
+        "review date 2026-11-20 has come (mức giảm): re-check",
     ),
     ("quoted date", lambda t: t.replace("updated = 2026-11-01", 'updated = "2026-11-01"'), "must be a date"),
     ("empty section", lambda t: t.replace("Trong 03 ngày làm việc.\n\n## Nơi", "\n## Nơi"), "is empty"),
