@@ -119,7 +119,8 @@ def build_faq(corpus: str, out: str) -> None:
     import sklearn.feature_extraction.text  # noqa: F401  (the build imports it lazily; timed apart)
 
     t = ph.mark("scikit-learn import", t)
-    ph.wrap_function(engine, "load_corpus", "load and validate corpus")
+    if not ph.wrap_function(engine, "read_corpus", "load and validate corpus"):  # before: load_corpus
+        ph.wrap_function(engine, "load_corpus", "load and validate corpus")
     ph.wrap_function(engine, "corpus_fingerprint", "fingerprint")
     ph.wrap_function(fa, "count_documents", "analysis and counting")
     ph.wrap_function(fi, "build_index", "_build_index")

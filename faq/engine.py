@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq.config import AnalyzerConfig, SearchConfig, load_tuning
-from faq.corpus import FAQ_SUFFIXES, fingerprint, load_corpus, procedure_files
+from faq.corpus import FAQ_SUFFIXES, fingerprint, procedure_files, read_corpus
 from faq.errors import CorpusError, IndexError_, UsageError
 from faq.index import Index, build_index, load_index, read_manifest, save_index
 from faq.lexicon import LEXICON_FILES, load_lexicon
@@ -76,6 +76,7 @@ class BuildReport:
     vocabulary: dict[str, int]
     seconds: float
     out: Path
+    notices: tuple[str, ...] = ()  # problems that did not stop the build (`faq.corpus.read_corpus`)
 
 
 def build(
@@ -103,7 +104,7 @@ def build(
         "stats_taken_at": time.time_ns(),
         "fingerprint": corpus_fingerprint(corpus, paths),
     }
-    documents = load_corpus(corpus)
+    documents, notices = read_corpus(corpus)
     lexicon = load_lexicon(paths.lexicon)
     search_config = search_config or load_tuning(paths.tuning)
     cache = out.parent / ".cache" if save else None  # analyses of unchanged documents are reused
@@ -113,7 +114,8 @@ def build(
     if save:
         save_index(index, out)
     seconds = time.perf_counter() - started
-    return index, BuildReport(len(documents), dict(index.manifest["vocabulary"]), seconds, out)
+    report = BuildReport(len(documents), dict(index.manifest["vocabulary"]), seconds, out, tuple(map(str, notices)))
+    return index, report
 
 
 def staleness(index_dir: Path, paths: Paths) -> str | None:
@@ -174,7 +176,7 @@ def open_index(
         return load_index(index_dir)  # raises the precise one-line error
     started = time.perf_counter()
     try:
-        index, _ = build(source, index_dir, recorded_paths(manifest, paths))
+        index, report = build(source, index_dir, recorded_paths(manifest, paths))
     except CorpusError as exc:
         # Keep serving citizens from the last good index while the maintainer fixes the corpus.
         try:
@@ -189,6 +191,8 @@ def open_index(
         return previous
     if notify:
         notify(f"index {index_dir} was {reason}; rebuilt from {source} in {time.perf_counter() - started:.1f} s")
+        for notice in report.notices:
+            notify(f"warning: {notice}")
     return index
 
 
@@ -250,6 +254,8 @@ def watch(
                 failed = None
                 seconds = time.perf_counter() - started
                 on_event(f"{reason}: rebuilt {out} ({report.documents} documents) in {seconds:.2f} s")
+                for notice in report.notices:
+                    on_event(f"warning: {notice}")
         if rounds is None or done < rounds:
             sleep(interval)
 

@@ -1,4 +1,6 @@
+import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -161,6 +163,22 @@ def test_index_build_refuses_a_broken_corpus_and_keeps_the_old_index(project: Pa
     result = run("index", "build")
     assert result.exit_code == 3 and "x.md:1:" in result.stderr
     assert run("list", "--json", "--index", str(project.index)).exit_code == 0
+
+
+def test_index_build_warns_of_a_lapsed_review_date_and_builds(project: Paths) -> None:
+    page = project.corpus / "procedures" / "ho-chieu.md"
+    today = dt.date.today()
+    checked, due = today - dt.timedelta(days=30), today - dt.timedelta(days=1)  # checked, then the date came
+    text = re.sub(
+        r"\nupdated = .*\n",
+        f'\nupdated = {checked}\nreview_by = {due}\nreview_note = "mức giảm lệ phí"\n',
+        page.read_text("utf-8"),
+    )
+    page.write_text(text, "utf-8")
+    result = run("index", "build")
+    assert result.exit_code == 0 and "Built" in result.stdout
+    assert "warning: " in result.stderr and "ho-chieu.md:" in result.stderr and "mức giảm lệ phí" in result.stderr
+    assert run("corpus", "check").exit_code != 0  # the build goes on; the check (make test) fails
 
 
 def test_missing_corpus_path_is_a_usage_error(project: Paths, tmp_path: Path) -> None:

@@ -1,3 +1,5 @@
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -185,3 +187,16 @@ def test_inputs_found_unchanged_by_hashing_are_not_hashed_again(
     assert staleness(project.index, project) is None and len(hashed) == 1  # remembered, settled
     doc.write_text(doc.read_text("utf-8").replace("200.000 đồng.", "900.000 đồng."), "utf-8")
     assert staleness(project.index, project) is not None and len(hashed) == 2
+
+
+def test_watch_passes_on_what_did_not_stop_the_build(project: Paths) -> None:
+    """A page past its review date is built (citizens keep an answer, with its caution) and reported."""
+    page = project.corpus / "procedures" / "ho-chieu.md"
+    today = dt.date.today()
+    checked, due = today - dt.timedelta(days=30), today - dt.timedelta(days=1)
+    header = f'\nupdated = {checked}\nreview_by = {due}\nreview_note = "mức giảm lệ phí"\n'
+    page.write_text(re.sub(r"\nupdated = .*\n", header, page.read_text("utf-8")), "utf-8")
+    events: list[str] = []
+    watch(project.corpus, project.index, project, events.append, rounds=1, sleep=lambda _: None)
+    assert events[0].startswith("missing: rebuilt") and events[1].startswith("warning: ")
+    assert "ho-chieu.md:" in events[1] and "mức giảm lệ phí" in events[1] and len(events) == 2
