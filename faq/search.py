@@ -22,7 +22,7 @@ from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, coverage_channel, vectorize
 from faq.postings import Rows
-from faq.text import asked_part, fold, has_diacritics, normalize, syllables
+from faq.text import asked_part, fold, normalize, syllables, typed_accented
 
 MAX_QUERY_CHARS = 2000
 CONTEXT_REFERRAL_WEIGHT = 0.5  # see Searcher.referral_weight
@@ -121,7 +121,7 @@ class Searcher:
     def vectors(self, query: str) -> QueryVectors:
         """The query analysed once: its vectors per channel, channel weights and referrals."""
         chunk_list = self.analyzer.prepare(query, query=True)
-        tokens = self.analyzer.tokens(chunk_list, query=True, accented=has_diacritics(query))
+        tokens = self.analyzer.tokens(chunk_list, query=True, accented=typed_accented(query))
         terms = {}
         for c in self.index.channels:
             idx, w = vectorize(tokens[c], self.index.vocab[c], self.index.idf[c])
@@ -168,7 +168,7 @@ class Searcher:
     def words_comparable(self, query: str) -> bool:
         """Whether the query's word channel can meet the documents' accented words: it was typed with
         diacritics, or the analyzer restores them (`faq.restore`)."""
-        return has_diacritics(query) or self.analyzer.restores
+        return typed_accented(query) or self.analyzer.restores
 
     def read_rows(self, qv: QueryVectors) -> dict[str, tuple[Rows, Rows]]:
         """Per channel: the query terms' rows of the document postings and of the question postings."""

@@ -103,6 +103,13 @@ def has_diacritics(text: str) -> bool:
     return bool(_DIACRITIC_LETTER.search(text))
 
 
+def typed_accented(text: str) -> bool:
+    """Whether a message was typed with Vietnamese diacritics. A foreign name's accents (`José`,
+    `Müller`) do not count: `normalize` drops them, so `khai bao tam tru cho José` is as unaccented as
+    the rest of it, and diacritic restoration still applies to it."""
+    return has_diacritics(normalize(text))
+
+
 def chunks(text: str) -> list[str]:
     """Split normalised text at sentence punctuation and line breaks so no word spans two sentences."""
     return [c.strip() for c in _CHUNK_BREAK.split(text) if c.strip()]

@@ -37,6 +37,15 @@ def test_the_i_spelling_of_a_y_syllable_scores_as_the_official_one(built, typed:
     assert np.array_equal(searcher.score(typed), searcher.score(official))
 
 
+def test_a_foreign_name_accent_does_not_make_an_unaccented_question_accented(built) -> None:
+    """`Müller` keeps no accent after normalisation, so the rest of the message is still read as typed
+    without diacritics and restored (before, the `ü` made it count as accented: no restoration)."""
+    searcher = Searcher(built[0])
+    plain, foreign = "dang ky tam tru cho anh Muller", "dang ky tam tru cho anh Müller"
+    assert np.array_equal(searcher.score(foreign), searcher.score(plain))
+    assert searcher.search(foreign).hits[0].id == "tam-tru"
+
+
 def test_gibberish_and_empty_queries_abstain_without_pretend_topics(built) -> None:
     """A document that shares nothing with the question is not a "nearest topic": listing the first ids
     in alphabetical order as suggestions would mislead."""
