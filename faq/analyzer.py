@@ -33,6 +33,7 @@ from faq.text import (
     normalize,
     segment,
     syllables,
+    typed_accented,
 )
 
 SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
@@ -222,7 +223,7 @@ class Analyzer:
     def analyze(self, text: str, query: bool = False, channels: Collection[str] | None = None) -> dict[str, list[str]]:
         """Token lists per channel (see module doc); `channels` limits the work to those channels."""
         return self.tokens(
-            self.prepare(text, query=query), query=query, accented=has_diacritics(text), channels=channels
+            self.prepare(text, query=query), query=query, accented=typed_accented(text), channels=channels
         )
 
     def tokens(

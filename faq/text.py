@@ -104,9 +104,10 @@ def has_diacritics(text: str) -> bool:
 
 
 def typed_accented(text: str) -> bool:
-    """Whether a message was typed with Vietnamese diacritics. A foreign name's accents (`José`,
-    `Müller`) do not count: `normalize` drops them, so `khai bao tam tru cho José` is as unaccented as
-    the rest of it, and diacritic restoration still applies to it."""
+    """Whether a message was typed with Vietnamese diacritics. Accents Vietnamese does not use
+    (`Müller`, `Nuñez`) do not count: `normalize` drops them, so `khai bao tam tru cho anh Müller` is
+    as unaccented as the rest of it and still gets its diacritics restored. (`José` counts: `é` is a
+    Vietnamese letter.)"""
     return has_diacritics(normalize(text))
 
 
