@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-READ_WHOLE = 64  # Postings.values_at reads rows whole when they average at most this many entries
-
 
 @dataclass(frozen=True)
 class Postings:
@@ -90,48 +88,6 @@ class Postings:
         rows = np.repeat(np.arange(hi - lo), np.diff(self.indptr[lo : hi + 1]))
         return np.bincount(rows, weights=products, minlength=hi - lo)
 
-    def values_at(self, terms: np.ndarray, column: int | np.ndarray) -> np.ndarray:
-        """The stored weight of each term in one column, or in each of several (shape (terms, columns)),
-        0 where absent: for explaining a hit and comparing the first two. Short rows (a small index) are
-        read whole and matched against the columns; long ones are binary-searched, every row at once."""
-        columns = np.atleast_1d(np.asarray(column, dtype=np.int64))
-        out = np.zeros((len(terms), len(columns)))
-        starts, ends = self.indptr[terms], self.indptr[terms + 1]
-        total = int((ends - starts).sum())
-        if total and len(columns):
-            if total <= READ_WHOLE * len(terms):
-                self._match_read(terms, starts.tolist(), ends.tolist(), columns, out)
-            else:
-                self._match_searched(starts, ends, columns, out)
-        return out if np.ndim(column) else out[:, 0]
-
-    def _match_read(self, terms: np.ndarray, starts: list, ends: list, columns: np.ndarray, out: np.ndarray) -> None:
-        """Fill `out` by reading the rows whole (as `weighted_sum` does) and keeping the wanted columns."""
-        found, values = self._rows(starts, ends)
-        owner = np.repeat(np.arange(len(terms)), np.subtract(ends, starts))
-        wanted, which = np.unique(columns, return_inverse=True)
-        at = np.minimum(np.searchsorted(wanted, found), len(wanted) - 1)
-        hit = wanted[at] == found
-        cells = np.zeros((len(terms), len(wanted)))
-        cells[owner[hit], at[hit]] = values[hit]
-        out[:] = cells[:, which.reshape(-1)]
-
-    def _match_searched(self, starts: np.ndarray, ends: np.ndarray, columns: np.ndarray, out: np.ndarray) -> None:
-        """Fill `out` by a binary search for every (row, column) pair at once (the rows are sorted): a
-        fixed number of halvings, the longest row's bit length, each a few whole-array operations."""
-        lo = np.repeat(starts[:, None], len(columns), axis=1)
-        n = np.repeat((ends - starts)[:, None], len(columns), axis=1)
-        last = len(self.indices) - 1
-        for _ in range(int(n.max()).bit_length()):
-            half = n >> 1
-            mid = lo + half
-            less = (n > 0) & (self.indices[np.minimum(mid, last)] < columns)
-            lo = np.where(less, mid + 1, lo)
-            n = np.where(less, n - half - 1, half)
-        at = np.minimum(lo, last)
-        inside = lo < np.repeat(ends[:, None], len(columns), axis=1)
-        out[:] = np.where(inside & (self.indices[at] == columns), self.data[at].astype(np.float64), 0.0)
-
 
 @dataclass(frozen=True)
 class Rows:
@@ -151,8 +107,8 @@ class Rows:
         return np.bincount(self.columns, weights=self.values * np.repeat(weights, self.lengths), minlength=self.size)
 
     def values_at(self, columns: np.ndarray) -> np.ndarray:
-        """The stored weight of each row in each of `columns`, 0 where absent: shape (rows, columns), as
-        `Postings.values_at` gives it for the same terms."""
+        """The stored weight of each row in each of `columns`, 0 where absent: shape (rows, columns). For
+        explaining a hit and comparing the first two, from the rows their scores were summed from."""
         wanted, which = np.unique(np.asarray(columns, dtype=np.int64), return_inverse=True)
         out = np.zeros((len(self.lengths), len(wanted)))
         if len(self.columns) and len(wanted):

@@ -121,7 +121,8 @@ class Searcher:
     def vectors(self, query: str) -> QueryVectors:
         """The query analysed once: its vectors per channel, channel weights and referrals."""
         chunk_list = self.analyzer.prepare(query, query=True)
-        tokens = self.analyzer.tokens(chunk_list, query=True, accented=typed_accented(query))
+        accented = typed_accented(query)
+        tokens = self.analyzer.tokens(chunk_list, query=True, accented=accented)
         terms = {}
         for c in self.index.channels:
             idx, w = vectorize(tokens[c], self.index.vocab[c], self.index.idf[c])
@@ -129,7 +130,8 @@ class Searcher:
             terms[c] = (idx, w)
         referrals = tuple(self.analyzer.referrals(chunk_list))
         weight = self.referral_weight(query, referrals, chunk_list)
-        return QueryVectors(terms, self.query_weights(query), referrals, weight)
+        weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
+        return QueryVectors(terms, weights, referrals, weight)
 
     def referral_weight(
         self, query: str, referrals: Sequence[tuple[str, str]], chunk_list: Sequence[Sequence[str]]
@@ -162,13 +164,11 @@ class Searcher:
         keep = np.sort(order[within])
         return idx[keep], w[keep]
 
-    def query_weights(self, query: str) -> dict[str, float]:
-        return effective_weights(self.channel_weights, self.words_comparable(query))
-
-    def words_comparable(self, query: str) -> bool:
+    def words_comparable(self, query: str, accented: bool | None = None) -> bool:
         """Whether the query's word channel can meet the documents' accented words: it was typed with
-        diacritics, or the analyzer restores them (`faq.restore`)."""
-        return typed_accented(query) or self.analyzer.restores
+        diacritics, or the analyzer restores them (`faq.restore`). `accented`: `typed_accented(query)`
+        when already known."""
+        return (typed_accented(query) if accented is None else accented) or self.analyzer.restores
 
     def read_rows(self, qv: QueryVectors) -> dict[str, tuple[Rows, Rows]]:
         """Per channel: the query terms' rows of the document postings and of the question postings."""
@@ -240,7 +240,7 @@ class Searcher:
         scores: np.ndarray,
         questions: np.ndarray,
         factor: np.ndarray,
-        rows: dict[str, tuple[Rows, Rows]] | None = None,
+        rows: dict[str, tuple[Rows, Rows]],
         first: np.ndarray | None = None,
     ) -> dict[int, dict[str, np.ndarray]]:
         """For each of the first two documents, what the tie-break adds, per channel and query term: the
@@ -268,11 +268,11 @@ class Searcher:
         qv: QueryVectors,
         raw: np.ndarray,
         questions: np.ndarray,
-        rows: dict[str, tuple[Rows, Rows]] | None = None,
+        rows: dict[str, tuple[Rows, Rows]],
         k: int = 2,
     ) -> Ordered:
         """`ranking`, then `tie_break` added to the first two; with the first k documents. `rows`: the
-        posting rows `score_vector` read, else read again. The first max(k, 2) are found once: the
+        posting rows `score_vector` read. The first max(k, 2) are found once: the
         tie-break only raises the two leading documents, so afterwards they need only re-sorting."""
         scores, factor = self.ranking(qv, raw)
         first = self.top(scores, max(k, 2))
@@ -332,7 +332,9 @@ class Searcher:
         scores, factor, bonus, first = self.ordering(qv, raw, questions, rows, top_k)
         order = [d for d in first if scores[d] > 0.0]  # nothing in common is no hit
         hits = tuple(
-            self._hit(int(d), float(scores[d]), questions, display, qv, explain, float(factor[d]), bonus.get(int(d)))
+            self._hit(
+                int(d), float(scores[d]), questions, display, qv, rows, explain, float(factor[d]), bonus.get(int(d))
+            )
             for d in order
         )
         referrals = qv.referrals
@@ -366,6 +368,7 @@ class Searcher:
         questions: np.ndarray,
         display: np.ndarray,
         qv: QueryVectors,
+        rows: dict[str, tuple[Rows, Rows]],
         explain: bool,
         factor: float = 1.0,
         bonus: dict[str, np.ndarray] | None = None,
@@ -374,11 +377,11 @@ class Searcher:
         matched, kind, answer = doc.label, "title", _summary(doc)
         qrows = self._question_rows(d)
         lo, hi = self._section_span(d)
-        rows = np.concatenate([qrows, np.arange(lo, hi) + self._questions])
+        passages = np.concatenate([qrows, np.arange(lo, hi) + self._questions])
         shown = np.concatenate([display[qrows], self._section_display(lo, hi, qv)])
         best = None
-        if len(rows) and shown.max() > 0:
-            best = int(rows[int(np.argmax(shown))])
+        if len(passages) and shown.max() > 0:
+            best = int(passages[int(np.argmax(shown))])
         elif len(qrows) and questions[qrows].max() > 0:
             best = int(qrows[int(np.argmax(questions[qrows]))])
         if best is not None and self.index.passages[best].kind == "question":
@@ -388,7 +391,7 @@ class Searcher:
             matched, kind = p.text, p.kind
             if p.kind in ("qa", "section") and p.answer:
                 answer = p.answer
-        contributions = self._explain(d, questions, qv, factor, bonus) if explain else ()
+        contributions = self._explain(d, questions, qv, rows, factor, bonus) if explain else ()
         added = _total(bonus) if bonus else 0.0
         return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions, factor, added)
 
@@ -417,14 +420,14 @@ class Searcher:
         questions: np.ndarray,
         qv: QueryVectors,
         factors: Sequence[float],
-        rows: dict[str, tuple[Rows, Rows]] | None = None,
+        rows: dict[str, tuple[Rows, Rows]],
     ) -> list[dict[str, tuple[tuple[str, ...], np.ndarray]]]:
         """For each of `docs`, per channel the query has terms in (the same channels for every document):
         (the sources, a (query terms, sources) array of what each term
         earned the document in each). The sources are its fields and its best sample question
         (`question_max`); the array sums to its score before any tie-break. `factors` are the documents'
         term-coverage factors (`ranking`), applied as they were to the scores. All documents' cells are
-        read in one pass per channel and matrix: from `rows` (the query's rows, `read_rows`) when given."""
+        read in one pass per channel and matrix, out of the query's posting rows (`rows`, `read_rows`)."""
         n = len(self.index.doc_ids)
         fields = [f for f in DOC_FIELDS if self.field_weights[f]]
         field_weights = np.array([self.field_weights[f] for f in fields])
@@ -443,13 +446,8 @@ class Searcher:
             wc = qv.weights[c]
             if not len(idx) or not wc:
                 continue
-            best_columns = np.array(with_question, dtype=np.int64)
-            if rows is not None:
-                cells, best = rows[c][0].values_at(columns), rows[c][1].values_at(best_columns)
-            else:
-                cells = self.index.postings[c].values_at(idx, columns)
-                best = self.index.question_postings[c].values_at(idx, best_columns)
-            cells = cells.reshape(len(idx), len(docs), len(fields))
+            cells = rows[c][0].values_at(columns).reshape(len(idx), len(docs), len(fields))
+            best = rows[c][1].values_at(np.array(with_question, dtype=np.int64))
             for k, row in enumerate(best_rows):
                 values, sources = cells[:, k, :] * field_weights, tuple(fields)
                 if row >= 0 and with_question:
@@ -463,13 +461,14 @@ class Searcher:
         d: int,
         questions: np.ndarray,
         qv: QueryVectors,
+        rows: dict[str, tuple[Rows, Rows]],
         factor: float = 1.0,
         bonus: dict[str, np.ndarray] | None = None,
     ) -> tuple[Contribution, ...]:
         """Each (channel, field) contribution to document d's score, with the terms behind it, and the
         tie-break's (`tie_break`) when d had one: `bonus` maps channel -> what each query term added."""
         out = []
-        for c, (sources, values) in self._parts([d], questions, qv, [factor])[0].items():
+        for c, (sources, values) in self._parts([d], questions, qv, [factor], rows)[0].items():
             columns = [(f, values[:, k]) for k, f in enumerate(sources)]
             if bonus and c in bonus:
                 columns.append(("tie_break", bonus[c]))

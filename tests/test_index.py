@@ -47,7 +47,7 @@ def test_document_vectors_are_log_tf_and_idf_goes_to_the_query(document_idf: boo
     for d, tokens in enumerate(counts):
         expected = vec.transform([tokens]).toarray().ravel()
         for term, column in vec.vocabulary_.items():
-            got = index.postings["word"].values_at(np.array([vocab[term]]), body * n + d)[0]
+            got = index.postings["word"].rows(np.array([vocab[term]])).values_at(np.array([body * n + d]))[0, 0]
             assert got == pytest.approx(expected[column], abs=1e-6)
 
 
