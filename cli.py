@@ -21,7 +21,7 @@ from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
 
-from faq.corpus import CATEGORIES, Document, check_corpus
+from faq.corpus import CATEGORIES, FAQ_SUFFIXES, Document, check_corpus
 from faq.engine import Paths, build, open_index, recorded_paths
 from faq.errors import CorpusError, FaqError, UsageError
 from faq.index import load_index
@@ -344,7 +344,9 @@ def ask(
 # ------------------------------------------------------------------ index build
 
 
-CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus directory, or a .jsonl/.json/.csv FAQ file.")]
+CorpusOpt = Annotated[
+    Path | None, typer.Option("--corpus", help=f"Corpus directory, or a {'/'.join(FAQ_SUFFIXES)} FAQ file.")
+]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Where to write the index.")]
 LexiconOpt = Annotated[
     Path | None,

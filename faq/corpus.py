@@ -54,6 +54,7 @@ MIN_QAS = 4
 MAX_AGE_DAYS = 366
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FAQ_SUFFIXES = (".jsonl", ".json", ".csv")
+FAQ_FORMATS = ", ".join(FAQ_SUFFIXES[:-1]) + " or " + FAQ_SUFFIXES[-1]  # for messages: `.jsonl, .json or .csv`
 _JSON_TOO_DEEP = "not valid JSON (a number too long or nesting too deep)"
 _JSON_SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace, which `JSONDecoder.raw_decode` does not skip
 
@@ -370,16 +371,23 @@ def _check_sections(path: str, kind: str | None, sections: list[Section], qas, p
 # ---------------------------------------------------------------- generic FAQ files
 
 
+def id_text(value: object) -> str | None:
+    """An id as a FAQ row or an eval label may write it: text as it is, a whole number as its digits
+    (public collections often number their rows, `"id": 17`); None for anything else."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _faq_record(row: dict, path: str, line: int, problems: list[Problem]) -> Document | None:
     def text(key: str) -> str:
         value = row.get(key)
         return value.strip() if isinstance(value, str) else ""
 
     raw_id = row.get("id")
-    # public collections often number their rows (`"id": 17`): a whole number is that id as text
-    doc_id = str(raw_id) if isinstance(raw_id, int) and not isinstance(raw_id, bool) else text("id")
+    doc_id = (id_text(raw_id) or "").strip()
     question, answer = text("question"), text("answer")
-    if raw_id is not None and not doc_id and not isinstance(raw_id, str):
+    if raw_id is not None and id_text(raw_id) is None:
         problems.append(Problem(path, line, "`id` must be text or a whole number"))
     elif not doc_id:
         problems.append(Problem(path, line, "missing `id`"))
@@ -556,7 +564,7 @@ def check_corpus(corpus: Path, today: dt.date | None = None) -> tuple[list[Docum
         return [], [Problem(str(corpus), 0, "no such file or directory")]
     if corpus.is_file():
         if corpus.suffix.lower() not in FAQ_SUFFIXES:
-            return [], [Problem(str(corpus), 0, "a corpus file must be .jsonl, .json or .csv (or give a directory)")]
+            return [], [Problem(str(corpus), 0, f"a corpus file must be {FAQ_FORMATS} (or give a directory)")]
         docs, problems = parse_faq_file(corpus)
     else:
         files = procedure_files(corpus)

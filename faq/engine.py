@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq.config import AnalyzerConfig, SearchConfig, load_tuning
-from faq.corpus import FAQ_SUFFIXES, fingerprint, procedure_files, read_corpus
+from faq.corpus import FAQ_FORMATS, FAQ_SUFFIXES, fingerprint, procedure_files, read_corpus
 from faq.errors import CorpusError, IndexError_, UsageError
 from faq.index import Index, build_index, load_index, read_manifest, save_index
 from faq.lexicon import LEXICON_FILES, load_lexicon
@@ -93,7 +93,7 @@ def build(
     if not corpus.exists():
         raise UsageError(f"corpus {corpus} does not exist")
     if corpus.is_file() and corpus.suffix.lower() not in FAQ_SUFFIXES:
-        raise UsageError(f"{corpus}: a FAQ file must be .jsonl, .json or .csv")
+        raise UsageError(f"{corpus}: a FAQ file must be {FAQ_FORMATS}")
     started = time.perf_counter()
     info = {  # taken before reading: an edit made during the build leaves the index stale, not wrong
         "path": str(corpus.resolve()),

@@ -22,7 +22,7 @@ import numpy as np
 from faq import metrics as m
 from faq.analysis import analyse_documents
 from faq.config import SearchConfig
-from faq.corpus import Document
+from faq.corpus import Document, id_text
 from faq.errors import CorpusError, GateError
 from faq.index import Index, build_index
 from faq.search import Searcher
@@ -58,11 +58,6 @@ def with_slips(queries: Sequence[EvalQuery], count: int) -> list[EvalQuery]:
     return [replace(q, query=with_typos(q.query, count)) for q in queries]
 
 
-def _is_id(value: object) -> bool:
-    """An id as a label may name it: text, or a whole number for a FAQ file that numbers its rows."""
-    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
-
-
 def load_eval_set(path: Path, known_ids: set[str] | None = None) -> list[EvalQuery]:
     """Read and validate an eval set; every problem is reported as `file:line: problem`."""
     problems: list[str] = []
@@ -86,10 +81,11 @@ def load_eval_set(path: Path, known_ids: set[str] | None = None) -> list[EvalQue
             problems.append(f"{where}: needs an object with a string `query`")
             continue
         expected = row.get("expected")
-        if not isinstance(expected, list) or not all(_is_id(e) for e in expected):
+        ids = [id_text(e) for e in expected] if isinstance(expected, list) else [None]
+        if None in ids:
             problems.append(f"{where}: `expected` must be a list of ids ([] for out of scope)")
             continue
-        expected = [str(e) for e in expected]  # numbered rows (`17`) are indexed under their number as text
+        expected = ids  # numbered rows (`17`) are indexed under their number as text
         unknown = [e for e in expected if known_ids is not None and e not in known_ids]
         if unknown:
             problems.append(f"{where}: unknown id(s) {', '.join(unknown)} (not in the index)")
