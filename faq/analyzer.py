@@ -70,18 +70,19 @@ class Analyzer:
             self._rewrites.setdefault(tuple(fold(s) for s in src), []).append((src, dst))
         self._rewrite_len = max((len(k) for k in self._rewrites), default=0)
         # Expansions and referrals only add words or lower confidence, so they match by letters alone and
-        # forgive a wrong tone (`bảo hiểm y tê`); rewrites replace words, so they match more strictly.
+        # forgive a wrong tone (`bảo hiểm y tê`); rewrites replace words, so they match more strictly. A
+        # one-syllable trigger is the exception (`_single_typed`): its letters alone are many words.
         groups = [(term, dst) for term, dst in self.lexicon.abbreviations]  # one-way: abbreviation -> expansion
-        self._synonyms = [((_folded(src),), (dst,), False) for src, dst in groups]
+        self._synonyms = [((_folded(src),), (dst,), False, (src,)) for src, dst in groups]
         self._synonyms += [  # two-way: any term brings in the others
-            (tuple(_folded(term) for term in group), group, True) for group in self.lexicon.synonyms
+            (tuple(_folded(term) for term in group), group, True, group) for group in self.lexicon.synonyms
         ]
         self._stop = frozenset(self.lexicon.stopwords)
         self._fixed = tuple(self.lexicon.fixed_words)
         self._memo: dict[tuple[str, ...], list[str]] = {}
         self._referrals = [(term, _folded(term), who) for term, who in self.lexicon.other_agencies]
         # the longest phrase a synonym or referral entry holds: how far `_phrases` looks
-        phrases = [t for triggers, _, _ in self._synonyms for t in triggers] + [t for _, t, _ in self._referrals]
+        phrases = [t for triggers, *_ in self._synonyms for t in triggers] + [t for _, t, _ in self._referrals]
         self._phrase_len = max(map(len, phrases), default=0)
         self._units = {fold(suffix): word for suffix, word in self.lexicon.units}
 
@@ -132,8 +133,9 @@ class Analyzer:
         """Expansions of the abbreviations and synonyms a query mentions, as extra chunks."""
         extra: list[list[str]] = []
         phrases = _phrases(chunk_list, self._phrase_len)
-        for triggers, expansions, two_way in self._synonyms:
-            present = [t in phrases for t in triggers]
+        typed = {s for chunk in chunk_list for s in chunk}
+        for triggers, expansions, two_way, written in self._synonyms:
+            present = [t in phrases and _single_typed(w, typed) for t, w in zip(triggers, written, strict=True)]
             if not any(present):
                 continue
             if two_way:  # synonym group: add the terms not already there
@@ -286,6 +288,16 @@ def _agrees(typed: Sequence[str], entry: Sequence[str]) -> bool:
 
 def _folded(sylls: Sequence[str]) -> tuple[str, ...]:
     return tuple(fold(s) for s in sylls)
+
+
+def _single_typed(entry: Sequence[str], typed: Collection[str]) -> bool:
+    """Whether a lexicon phrase whose letters a query holds was typed as meant. A phrase of several
+    syllables is, whatever its tones (`bảo hiểm y tê`). One syllable written with diacritics has too
+    many others with its letters (`đổi` shares them with `đòi`, `đợi`, `đời`, `đội`, `đôi`), so it
+    counts only as written or typed without any diacritics (`doi`)."""
+    if len(entry) != 1 or not has_diacritics(entry[0]):
+        return True
+    return entry[0] in typed or fold(entry[0]) in typed
 
 
 DONE_BEFORE = frozenset({"da"})  # `đã` (folded) shortly before a phrase: a step already taken

@@ -97,6 +97,22 @@ def test_rewrites_take_a_word_typed_with_diacritics_at_its_word() -> None:
     assert a.referrals(a.prepare("sổ hồng", query=True)) and a.referrals(a.prepare("sổ hống", query=True))
 
 
+def test_a_one_syllable_expansion_needs_the_word_itself() -> None:
+    """`đổi` (exchange) shares its letters with `đòi` (demand), `đợi` (wait), `đội` (team): typed with
+    diacritics, only `đổi` itself brings in `cấp đổi`; typed without any, `doi` may be it. A phrase of
+    several syllables still forgives a wrong tone (previous test)."""
+    from faq.lexicon import Lexicon
+
+    lex = Lexicon(synonyms=((("đổi",), ("cấp", "đổi")),), abbreviations=((("đkx",), ("đăng", "ký", "xe")),))
+    a = Analyzer(AnalyzerConfig(), lex)
+    for typed in ("phải đợi bao lâu", "họ đòi tiền", "đội tuyển"):
+        assert a.prepare(typed, query=True) == [typed.split()]
+    assert ["cấp", "đổi"] in a.prepare("đổi thẻ", query=True)
+    assert ["cấp", "đổi"] in a.prepare("doi the", query=True)
+    assert ["đăng", "ký", "xe"] in a.prepare("dkx", query=True)
+    assert ["đăng", "ký", "xe"] in a.prepare("đkx", query=True)
+
+
 def test_a_deleting_rewrite_removes_a_chat_phrase_from_questions_only() -> None:
     """`ad ơi có ở đó ko` asks nothing; without the entry its `ở` matches documents about `nơi ở`."""
     from faq.lexicon import Lexicon
