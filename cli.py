@@ -599,7 +599,13 @@ def eval_(
     json_out: JsonOpt = False,
     report: Annotated[Path | None, typer.Option("--report", help="Write a Markdown report (with baselines).")] = None,
     ablations: Annotated[bool, typer.Option("--ablations", help="Also run baselines and ablations.")] = False,
-    tune: Annotated[bool, typer.Option("--tune", help="Choose the abstention threshold on dev; save it.")] = False,
+    tune: Annotated[
+        bool, typer.Option("--tune", help="Choose the weights and the abstention threshold on dev; save them.")
+    ] = False,
+    threshold_only: Annotated[
+        bool,
+        typer.Option("--threshold-only", help="With --tune: keep the weights, choose only the abstention threshold."),
+    ] = False,
     tune_on: Annotated[Path | None, typer.Option("--tune-on", help="Dev set (default corpus/eval/dev.jsonl).")] = None,
     gate: Annotated[bool, typer.Option("--gate", help="Fail (exit 5) below the committed floor.")] = False,
     floor: Annotated[Path | None, typer.Option("--floor", help="Floor file (default corpus/eval/floor.json).")] = None,
@@ -630,8 +636,10 @@ def eval_(
     known = {d.id for d in idx.documents}
     categories = {d.id: d.category for d in idx.documents}
     dev_path = tune_on or eval_dir / "dev.jsonl"
+    if threshold_only and not tune:
+        raise UsageError("--threshold-only goes with --tune")
     if tune:
-        _tune(ev, idx, index, paths, dev_path, known)
+        _tune(ev, idx, index, paths, dev_path, known, threshold_only)
         return
     data_paths = dataset or [eval_dir / "test.jsonl"]
     queries = [q for path in data_paths for q in ev.load_eval_set(path, known)]
@@ -672,10 +680,12 @@ def eval_(
         notify("quality gate passed")
 
 
-def _tune(ev, idx, index: Path | None, paths: Paths, dev_path: Path, known: set[str]) -> None:
-    """`eval --tune`: choose the search configuration on dev and write it where the index's build read
-    its tuning, refusing to retune the project's own file from another index."""
-    from faq.tuning import tune_search
+def _tune(
+    ev, idx, index: Path | None, paths: Paths, dev_path: Path, known: set[str], threshold_only: bool = False
+) -> None:
+    """`eval --tune`: choose the search configuration (or only its threshold) on dev and write it where
+    the index's build read its tuning, refusing to retune the project's own file from another index."""
+    from faq.tuning import tune_search, tune_threshold_only
 
     target = recorded_paths(idx.manifest, paths).tuning
     if target.resolve() == paths.tuning.resolve() and (index or paths.index).resolve() != paths.index.resolve():
@@ -684,7 +694,7 @@ def _tune(ev, idx, index: Path | None, paths: Paths, dev_path: Path, known: set[
             "change the project's answers. Build it with its own copy first: `faq index build --tuning FILE`"
         )
     dev = ev.load_eval_set(dev_path, known)
-    config, summary = tune_search(idx, dev)
+    config, summary = (tune_threshold_only if threshold_only else tune_search)(idx, dev)
     target.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
     out.print(f"tuned on {dev_path}: {summary}; wrote {target}", soft_wrap=True)
 

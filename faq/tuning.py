@@ -185,3 +185,13 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
         f"{ranking:.4f}), threshold {config.threshold:.4f}"
     )
     return config, summary
+
+
+def tune_threshold_only(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, str]:
+    """The index's search configuration with only the abstention threshold chosen again on dev (best
+    abstention F1 within the false-abstention cap, as `tune_search` chooses it). For when dev has gained
+    out-of-scope messages: the declining is recalibrated, every ranking stays as it was."""
+    config = index.search_config
+    run = run_system("full pipeline", searcher_system(Searcher(index, config)), dev, config.threshold)
+    threshold = tune_threshold(run, MAX_FALSE_ABSTENTION)
+    return replace(config, threshold=threshold), f"threshold {config.threshold:.4f} -> {threshold:.4f}, weights kept"

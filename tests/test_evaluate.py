@@ -309,3 +309,29 @@ def test_tuning_a_units_own_index_never_touches_the_project_tuning(project: Path
     assert project.tuning.read_bytes() == project_tuning and own.read_bytes() != project_tuning
     asked_again = run("ask", "--index", str(index), "--json", "mat xe may")
     assert "rebuilt" in asked_again.stderr and json.loads(asked_again.stdout)["results"][0]["id"] == "xe"
+
+
+def test_threshold_only_tuning_keeps_every_weight(project: Paths, tmp_path: Path) -> None:
+    """`eval --tune --threshold-only` rechooses the abstention threshold on dev and leaves the weights,
+    so adding out-of-scope messages to dev recalibrates declining without moving any ranking. Without
+    --tune the flag is a usage error."""
+    rows = [
+        {"id": "xe", "answer": "Mất xe máy thì báo ngay công an xã nơi xảy ra vụ việc."},
+        {"id": "phat", "answer": "Nộp phạt vi phạm giao thông trực tuyến trên Cổng dịch vụ công."},
+    ]
+    table = tmp_path / "faq.jsonl"
+    table.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    dev = tmp_path / "dev.jsonl"
+    asked = [("mat xe may", ["xe"]), ("nộp phạt online", ["phat"]), ("thủ tục ly hôn", []), ("xe máy", [])]
+    dev.write_text("\n".join(json.dumps({"query": q, "expected": e}, ensure_ascii=False) for q, e in asked), "utf-8")
+    own = tmp_path / "unit-tuning.json"
+    before = json.loads((Path(__file__).parent.parent / "corpus" / "tuning.json").read_text("utf-8"))
+    own.write_text(json.dumps({**before, "threshold": 0.0}), "utf-8")
+    index = tmp_path / "unit"
+    assert run("index", "build", "--corpus", str(table), "--out", str(index), "--tuning", str(own)).exit_code == 0
+    assert run("eval", "--threshold-only", "--index", str(index), "--tune-on", str(dev)).exit_code == 2
+    tuned = run("eval", "--tune", "--threshold-only", "--index", str(index), "--tune-on", str(dev))
+    assert tuned.exit_code == 0, tuned.output
+    after = json.loads(own.read_text("utf-8"))
+    assert after["threshold"] > 0.0  # the bare `xe máy` and the divorce are declined now
+    assert {k: v for k, v in after.items() if k != "threshold"} == {k: v for k, v in before.items() if k != "threshold"}
