@@ -71,7 +71,7 @@ class Analyzer:
         self._rewrite_len = max((len(k) for k in self._rewrites), default=0)
         # Expansions and referrals only add words or lower confidence, so they match by letters alone and
         # forgive a wrong tone (`bảo hiểm y tê`); rewrites replace words, so they match more strictly. A
-        # one-syllable trigger is the exception (`_single_typed`): its letters alone are many words.
+        # one-syllable trigger is the exception (`_typed_as_meant`): its letters alone are many words.
         groups = [(term, dst) for term, dst in self.lexicon.abbreviations]  # one-way: abbreviation -> expansion
         self._synonyms = [((_folded(src),), (dst,), False, (src,)) for src, dst in groups]
         self._synonyms += [  # two-way: any term brings in the others
@@ -135,7 +135,7 @@ class Analyzer:
         phrases = _phrases(chunk_list, self._phrase_len)
         typed = {s for chunk in chunk_list for s in chunk}
         for triggers, expansions, two_way, written in self._synonyms:
-            present = [t in phrases and _single_typed(w, typed) for t, w in zip(triggers, written, strict=True)]
+            present = [t in phrases and _typed_as_meant(w, typed) for t, w in zip(triggers, written, strict=True)]
             if not any(present):
                 continue
             if two_way:  # synonym group: add the terms not already there
@@ -187,10 +187,11 @@ class Analyzer:
         if not self._referrals:
             return []
         phrases = _phrases(chunk_list, self._phrase_len)
+        typed = {s for chunk in chunk_list for s in chunk}
         return [
             (" ".join(term), who)
             for term, t, who in self._referrals
-            if t in phrases and self._named(chunk_list, t, pending)
+            if t in phrases and _typed_as_meant(term, typed) and self._named(chunk_list, t, pending)
         ]
 
     def _named(self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...], pending: bool) -> bool:
@@ -290,7 +291,7 @@ def _folded(sylls: Sequence[str]) -> tuple[str, ...]:
     return tuple(fold(s) for s in sylls)
 
 
-def _single_typed(entry: Sequence[str], typed: Collection[str]) -> bool:
+def _typed_as_meant(entry: Sequence[str], typed: Collection[str]) -> bool:
     """Whether a lexicon phrase whose letters a query holds was typed as meant. A phrase of several
     syllables is, whatever its tones (`bảo hiểm y tê`). One syllable written with diacritics has too
     many others with its letters (`đổi` shares them with `đòi`, `đợi`, `đời`, `đội`, `đôi`), so it

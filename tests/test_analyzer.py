@@ -97,14 +97,21 @@ def test_rewrites_take_a_word_typed_with_diacritics_at_its_word() -> None:
     assert a.referrals(a.prepare("sổ hồng", query=True)) and a.referrals(a.prepare("sổ hống", query=True))
 
 
-def test_a_one_syllable_expansion_needs_the_word_itself() -> None:
+def test_a_one_syllable_entry_needs_the_word_itself() -> None:
     """`đổi` (exchange) shares its letters with `đòi` (demand), `đợi` (wait), `đội` (team): typed with
-    diacritics, only `đổi` itself brings in `cấp đổi`; typed without any, `doi` may be it. A phrase of
-    several syllables still forgives a wrong tone (previous test)."""
+    diacritics, only `đổi` itself brings in `cấp đổi`; typed without any, `doi` may be it. Likewise an
+    other-agency term: `thuế` (tax) is not `thuê` (rent). A phrase of several syllables still forgives a
+    wrong tone (previous test)."""
     from faq.lexicon import Lexicon
 
-    lex = Lexicon(synonyms=((("đổi",), ("cấp", "đổi")),), abbreviations=((("đkx",), ("đăng", "ký", "xe")),))
+    lex = Lexicon(
+        synonyms=((("đổi",), ("cấp", "đổi")),),
+        abbreviations=((("đkx",), ("đăng", "ký", "xe")),),
+        other_agencies=((("thuế",), "Cơ quan thuế"),),
+    )
     a = Analyzer(AnalyzerConfig(), lex)
+    assert not a.referrals(a.prepare("thuê trọ ở đâu", query=True))
+    assert a.referrals(a.prepare("nộp thuế ở đâu", query=True)) and a.referrals(a.prepare("nop thue", query=True))
     for typed in ("phải đợi bao lâu", "họ đòi tiền", "đội tuyển"):
         assert a.prepare(typed, query=True) == [typed.split()]
     assert ["cấp", "đổi"] in a.prepare("đổi thẻ", query=True)
