@@ -281,10 +281,8 @@ def test_baselines_run_on_a_faq_index_the_project_dev_set_does_not_fit(project: 
     assert refused.exit_code == 3 and "not in the index" in refused.output
 
 
-def test_tuning_a_units_own_index_never_touches_the_project_tuning(project: Paths, tmp_path: Path) -> None:
-    """`eval --tune` on a unit's FAQ index writes the tuning file that index was built with; an index
-    built on the project's tuning is refused, since tuning it on other queries would change the
-    project's answers."""
+def _unit_table(tmp_path: Path, asked: list[tuple[str, list[str]]]) -> tuple[Path, Path]:
+    """A unit's two-answer FAQ table and its labelled dev questions, written under tmp_path."""
     rows = [
         {"id": "xe", "answer": "Mất xe máy thì báo ngay công an xã nơi xảy ra vụ việc."},
         {"id": "phat", "answer": "Nộp phạt vi phạm giao thông trực tuyến trên Cổng dịch vụ công."},
@@ -292,8 +290,15 @@ def test_tuning_a_units_own_index_never_touches_the_project_tuning(project: Path
     table = tmp_path / "faq.jsonl"
     table.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
     dev = tmp_path / "dev.jsonl"
-    asked = [("mat xe may", ["xe"]), ("nộp phạt online", ["phat"]), ("thủ tục ly hôn", [])]
     dev.write_text("\n".join(json.dumps({"query": q, "expected": e}, ensure_ascii=False) for q, e in asked), "utf-8")
+    return table, dev
+
+
+def test_tuning_a_units_own_index_never_touches_the_project_tuning(project: Paths, tmp_path: Path) -> None:
+    """`eval --tune` on a unit's FAQ index writes the tuning file that index was built with; an index
+    built on the project's tuning is refused, since tuning it on other queries would change the
+    project's answers."""
+    table, dev = _unit_table(tmp_path, [("mat xe may", ["xe"]), ("nộp phạt online", ["phat"]), ("thủ tục ly hôn", [])])
     project.tuning.write_bytes((Path(__file__).parent.parent / "corpus" / "tuning.json").read_bytes())
     project_tuning = project.tuning.read_bytes()
     shared = tmp_path / "shared"
@@ -315,15 +320,8 @@ def test_threshold_only_tuning_keeps_every_weight(project: Paths, tmp_path: Path
     """`eval --tune --threshold-only` rechooses the abstention threshold on dev and leaves the weights,
     so adding out-of-scope messages to dev recalibrates declining without moving any ranking. Without
     --tune the flag is a usage error."""
-    rows = [
-        {"id": "xe", "answer": "Mất xe máy thì báo ngay công an xã nơi xảy ra vụ việc."},
-        {"id": "phat", "answer": "Nộp phạt vi phạm giao thông trực tuyến trên Cổng dịch vụ công."},
-    ]
-    table = tmp_path / "faq.jsonl"
-    table.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
-    dev = tmp_path / "dev.jsonl"
     asked = [("mat xe may", ["xe"]), ("nộp phạt online", ["phat"]), ("thủ tục ly hôn", []), ("xe máy", [])]
-    dev.write_text("\n".join(json.dumps({"query": q, "expected": e}, ensure_ascii=False) for q, e in asked), "utf-8")
+    table, dev = _unit_table(tmp_path, asked)
     own = tmp_path / "unit-tuning.json"
     before = json.loads((Path(__file__).parent.parent / "corpus" / "tuning.json").read_text("utf-8"))
     own.write_text(json.dumps({**before, "threshold": 0.0}), "utf-8")
