@@ -295,7 +295,8 @@ def _typed_as_meant(entry: Sequence[str], typed: Collection[str]) -> bool:
     """Whether a lexicon phrase whose letters a query holds was typed as meant. A phrase of several
     syllables is, whatever its tones (`bảo hiểm y tê`). One syllable written with diacritics has too
     many others with its letters (`đổi` shares them with `đòi`, `đợi`, `đời`, `đội`, `đôi`), so it
-    counts only as written or typed without any diacritics (`doi`)."""
+    counts only as written or typed without any diacritics (`doi`): what `_agrees` asks of every
+    syllable of a rewrite, looked up in the query's set of syllables instead of compared in place."""
     if len(entry) != 1 or not has_diacritics(entry[0]):
         return True
     return entry[0] in typed or fold(entry[0]) in typed

@@ -241,7 +241,7 @@ class Searcher:
         questions: np.ndarray,
         factor: np.ndarray,
         rows: dict[str, tuple[Rows, Rows]],
-        first: np.ndarray | None = None,
+        first: np.ndarray,
     ) -> dict[int, dict[str, np.ndarray]]:
         """For each of the first two documents, what the tie-break adds, per channel and query term: the
         terms it earned from and the other did not, times `SearchConfig.tie_break`. The words both share
@@ -250,9 +250,9 @@ class Searcher:
         pages are most of the ranking's mistakes. Only the two can change places: both already score
         above the third and gain, it gains nothing. Empty when off, when there is no second, and when
         the first leads by more than the second could gain, so that scores change only where the order
-        could. `first`: `top(scores, 2)` when already known."""
+        could. `first`: the leading documents, `top(scores, k)` with k >= 2 (`ordering` finds them once)."""
         beta = self.config.tie_break
-        top = (self.top(scores, 2) if first is None else first[:2]) if beta else ()
+        top = first[:2] if beta else ()
         if len(top) < 2 or scores[top[1]] <= 0.0 or scores[top[0]] >= (1.0 + beta) * scores[top[1]]:
             return {}  # no second, or no near tie: the second could gain at most beta times its score
         parts = self._parts([int(d) for d in top], questions, qv, [float(factor[d]) for d in top], rows)
