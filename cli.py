@@ -172,12 +172,17 @@ def render_card(result: Result) -> None:
         parts.append(f"**Cơ quan giải quyết:** {doc.agency}")
     if doc.sources:
         parts.append("**Nguồn:** " + "; ".join(f"{s.title or s.url} ({s.url})" for s in doc.sources))
+    print_page(doc, parts, subtitle=f"{doc.id} · điểm {best.score:.3f}")
+
+
+def print_page(doc: Document, parts: list[str], subtitle: str) -> None:
+    """A page's Markdown blocks in a panel, closed by the date its facts were checked and opened by the
+    review caution when that date has lapsed: the answer card and `show` must not differ on either."""
     if doc.updated:
-        parts.append(f"*Thông tin kiểm tra lần cuối: {doc.updated}*")
+        parts = [*parts, f"*Thông tin kiểm tra lần cuối: {doc.updated}*"]
     caution = review_caution(doc)
     if caution:
-        parts.insert(0, f"**{caution}**")
-    subtitle = f"{doc.id} · điểm {best.score:.3f}"
+        parts = [f"**{caution}**", *parts]
     from rich.markdown import Markdown  # lazily: ~30 ms of start-up that `ask --json` does not need
 
     out.print(Panel(Markdown("\n\n".join(parts)), title=f"[bold]{doc.label}[/bold]", subtitle=subtitle))
@@ -473,14 +478,7 @@ def show(
         lines.append(f"## {s.heading}\n{s.text}")
     if doc.sources:
         lines.append("## Nguồn\n" + "\n".join(f"- {s.title} {s.date} — {s.url}" for s in doc.sources))
-    if doc.updated:
-        lines.append(f"*Thông tin kiểm tra lần cuối: {doc.updated}*")
-    caution = review_caution(doc)
-    if caution:
-        lines.insert(0, f"**{caution}**")
-    from rich.markdown import Markdown
-
-    out.print(Panel(Markdown("\n\n".join(lines)), title=f"[bold]{doc.label}[/bold]", subtitle=doc.id))
+    print_page(doc, lines, subtitle=doc.id)
 
 
 @app.command("list")
