@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from faq.config import SearchConfig
+from faq.config import DEV_FALSE_ABSTENTION_CAP, SearchConfig
 from faq.evaluate import EvalQuery, per_query, run_system, searcher_system, tune_threshold
 from faq.index import DOC_FIELDS, Index
 from faq.metrics import best_threshold
@@ -32,7 +32,6 @@ from faq.search import Searcher, coverage, coverage_scale, discounted, effective
 SAMPLES = 600
 TOP = 15
 SEED = 20261128
-MAX_FALSE_ABSTENTION = 0.03
 
 
 class _Cache:
@@ -113,7 +112,7 @@ def _objective(
     recall3 = rel_sorted[:, :3].sum(axis=1) / np.maximum(wanted, 1)
     r3 = float(np.mean(recall3[inscope])) if inscope.any() else 0.0
     top = discounted(np.take_along_axis(raw, order[:, :1], axis=1)[:, 0], penalty, cache.referral_weights)
-    threshold, f1 = best_threshold(top, ~inscope, MAX_FALSE_ABSTENTION)
+    threshold, f1 = best_threshold(top, ~inscope, DEV_FALSE_ABSTENTION_CAP)
     return acc + mrr + r3 + 0.5 * f1, acc, mrr, threshold
 
 
@@ -134,7 +133,7 @@ def tune_tie_break(index: Index, dev: Sequence[EvalQuery], config: SearchConfig)
         rows = [r for r in per_query(run) if r]  # in scope only
         objective = sum(r["accuracy_at_1"] + r["mrr_at_10"] + r["recall_at_3"] for r in rows) / max(len(rows), 1)
         if best is None or objective > best[0] + 1e-9:
-            best = (objective, replace(trial, threshold=tune_threshold(run, MAX_FALSE_ABSTENTION)))
+            best = (objective, replace(trial, threshold=tune_threshold(run, DEV_FALSE_ABSTENTION_CAP)))
     assert best is not None
     return best[1], best[0]
 
@@ -193,5 +192,5 @@ def tune_threshold_only(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchC
     out-of-scope messages: the declining is recalibrated, every ranking stays as it was."""
     config = index.search_config
     run = run_system("full pipeline", searcher_system(Searcher(index, config)), dev, config.threshold)
-    threshold = tune_threshold(run, MAX_FALSE_ABSTENTION)
+    threshold = tune_threshold(run, DEV_FALSE_ABSTENTION_CAP)
     return replace(config, threshold=threshold), f"threshold {config.threshold:.4f} -> {threshold:.4f}, weights kept"
