@@ -302,17 +302,22 @@ def _typed_as_meant(entry: Sequence[str], typed: Collection[str]) -> bool:
     return entry[0] in typed or fold(entry[0]) in typed
 
 
-DONE_BEFORE = frozenset({"da"})  # `đã` (folded) shortly before a phrase: a step already taken
+DONE_BEFORE = frozenset({"da", "vua"})  # `đã`, `vừa` (folded) shortly before a phrase: a step already taken
+DONE_BEFORE_PAIRS = frozenset({("sau", "khi")})  # `sau khi kết hôn`: after it, so it has been done
 DONE_AFTER = frozenset({"xong", "roi", "r"})  # `xong`, `rồi` right after it
 
 
 def _done(typed: Sequence[str], chunk: Sequence[str], i: int, n: int) -> bool:
     """Whether the phrase at chunk[i : i + n] (`chunk` is `typed` folded) is marked as a step already
-    taken: `đã` among the three syllables before it, or `xong`/`rồi` among the two after; or as a paper
+    taken: `đã`, `vừa` or `sau khi` among the three syllables before it, or `xong`/`rồi` among the two
+    after (`sau khi kết hôn, chuyển hộ khẩu về nhà chồng`: the marriage is behind them); or as a paper
     already held, `ngoài … ra` or `ngoài … còn` (`ngoài giấy đăng ký hộ kinh doanh ra thì còn phải xin
     gì`, `ngoài giấy đăng ký kinh doanh còn phải xin giấy gì`), not `nước ngoài` nor `ra sao`, nor `con`
     (a child) where the message is typed with diacritics."""
-    if DONE_BEFORE & set(chunk[max(0, i - 3) : i]) or DONE_AFTER & set(chunk[i + n : i + n + 2]):
+    before = chunk[max(0, i - 3) : i]
+    if DONE_BEFORE & set(before) or DONE_AFTER & set(chunk[i + n : i + n + 2]):
+        return True
+    if DONE_BEFORE_PAIRS & set(zip(before, before[1:], strict=False)):
         return True
     besides = any(chunk[j] == "ngoai" and (j == 0 or chunk[j - 1] != "nuoc") for j in range(max(0, i - 4), i))
     accented = any(has_diacritics(s) for s in typed)

@@ -18,7 +18,7 @@ BODY_FREE_CHANNELS = ("char",)  # see field_channels
 # False abstention allowed on dev when the threshold is chosen: a third of the 3% ceiling new questions are
 # held to, because new questions score lower than dev's. Chosen at 3% on the fifteenth session's dev (with
 # its blind long stories and off-topic messages), the threshold declined 1.9% of the held-out sets' genuine
-# questions and 3.5% of test's; at 1%, 0.7% and 1.3%.
+# questions and 3.5% of test's; at 1%, 0.8% and 1.3%.
 DEV_FALSE_ABSTENTION_CAP = 0.01
 
 

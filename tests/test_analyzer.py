@@ -145,6 +145,9 @@ def test_a_step_already_taken_at_another_agency_is_not_what_is_asked() -> None:
     assert pending("bố em mất, đã làm khai tử r, giờ xóa tên khỏi hộ khẩu thế nào") == []
     assert pending("bo em mat, lam khai tu xong roi thi xoa ten o dau") == []
     assert pending("đã hỏi xã rồi, giờ làm khai tử ở đâu") == ["khai tử"]  # `đã` too far before it
+    assert pending("vừa làm khai tử cho bố, giờ cắt hộ khẩu ở đâu") == []  # `vừa`: just done
+    assert pending("sau khi làm khai tử thì xóa thường trú ở đâu") == []  # after it: done
+    assert pending("khi nào làm khai tử") == ["khai tử"]  # `khi` alone is not `sau khi`
     # without `pending`, every mention counts, as for the explanation shown to the citizen
     assert [t for t, _ in a.referrals(a.prepare("đã làm khai tử rồi", query=True))] == ["khai tử"]
 
