@@ -104,7 +104,7 @@ def paired_randomization(a: Sequence[float], b: Sequence[float], samples: int = 
 
 
 def best_threshold(
-    confidence: Sequence[float], out_of_scope: Sequence[bool], max_false_abstention: float = 0.03
+    confidence: Sequence[float], out_of_scope: Sequence[bool], max_false_abstention: float
 ) -> tuple[float, float]:
     """(threshold, abstention F1): the threshold with the best F1 whose false-abstention rate stays within
     the cap (the best F1 overall when none does). A query abstains when its confidence is below the
