@@ -309,15 +309,19 @@ DONE_AFTER = frozenset({"xong", "roi", "r"})  # `xong`, `rồi` right after it
 
 def _done(typed: Sequence[str], chunk: Sequence[str], i: int, n: int) -> bool:
     """Whether the phrase at chunk[i : i + n] (`chunk` is `typed` folded) is marked as a step already
-    taken: `đã`, `vừa` or `sau khi` among the three syllables before it, or `xong`/`rồi` among the two
-    after (`sau khi kết hôn, chuyển hộ khẩu về nhà chồng`: the marriage is behind them); or as a paper
+    taken: `đã`, `vừa` (unless `vừa A vừa B`, both to do) or `sau khi` among the three syllables before
+    it, or `xong`/`rồi` among the two after (`sau khi kết hôn, chuyển hộ khẩu về nhà chồng`: the marriage
+    is behind them); or as a paper
     already held, `ngoài … ra` or `ngoài … còn` (`ngoài giấy đăng ký hộ kinh doanh ra thì còn phải xin
     gì`, `ngoài giấy đăng ký kinh doanh còn phải xin giấy gì`), not `nước ngoài` nor `ra sao`, nor `con`
     (a child) where the message is typed with diacritics."""
-    before = chunk[max(0, i - 3) : i]
-    if DONE_BEFORE & set(before) or DONE_AFTER & set(chunk[i + n : i + n + 2]):
+    start = max(0, i - 3)
+    before = set(chunk[start:i])
+    if list(chunk).count("vua") > 1:  # `vừa A vừa B`: both A and B, still to do
+        before.discard("vua")
+    if DONE_BEFORE & before or DONE_AFTER & set(chunk[i + n : i + n + 2]):
         return True
-    if DONE_BEFORE_PAIRS & set(zip(before, before[1:], strict=False)):
+    if DONE_BEFORE_PAIRS & set(zip(chunk[start:i], chunk[start + 1 : i], strict=False)):
         return True
     besides = any(chunk[j] == "ngoai" and (j == 0 or chunk[j - 1] != "nuoc") for j in range(max(0, i - 4), i))
     accented = any(has_diacritics(s) for s in typed)

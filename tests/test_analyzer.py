@@ -146,6 +146,8 @@ def test_a_step_already_taken_at_another_agency_is_not_what_is_asked() -> None:
     assert pending("bo em mat, lam khai tu xong roi thi xoa ten o dau") == []
     assert pending("đã hỏi xã rồi, giờ làm khai tử ở đâu") == ["khai tử"]  # `đã` too far before it
     assert pending("vừa làm khai tử cho bố, giờ cắt hộ khẩu ở đâu") == []  # `vừa`: just done
+    assert pending("vừa làm khai tử vừa xóa hộ khẩu cho bố ở đâu") == ["khai tử"]  # `vừa … vừa`: both to do
+    assert pending("vừa xóa hộ khẩu vừa làm khai tử cho bố ở đâu") == ["khai tử"]
     assert pending("sau khi làm khai tử thì xóa thường trú ở đâu") == []  # after it: done
     assert pending("khi nào làm khai tử") == ["khai tử"]  # `khi` alone is not `sau khi`
     # without `pending`, every mention counts, as for the explanation shown to the citizen
