@@ -315,13 +315,13 @@ def _done(typed: Sequence[str], chunk: Sequence[str], i: int, n: int) -> bool:
     already held, `ngoài … ra` or `ngoài … còn` (`ngoài giấy đăng ký hộ kinh doanh ra thì còn phải xin
     gì`, `ngoài giấy đăng ký kinh doanh còn phải xin giấy gì`), not `nước ngoài` nor `ra sao`, nor `con`
     (a child) where the message is typed with diacritics."""
-    start = max(0, i - 3)
-    before = set(chunk[start:i])
-    if list(chunk).count("vua") > 1:  # `vừa A vừa B`: both A and B, still to do
+    window = chunk[max(0, i - 3) : i]
+    before = set(window)
+    if chunk.count("vua") > 1:  # `vừa A vừa B`: both A and B, still to do
         before.discard("vua")
     if DONE_BEFORE & before or DONE_AFTER & set(chunk[i + n : i + n + 2]):
         return True
-    if DONE_BEFORE_PAIRS & set(zip(chunk[start:i], chunk[start + 1 : i], strict=False)):
+    if DONE_BEFORE_PAIRS & set(zip(window, window[1:], strict=False)):
         return True
     besides = any(chunk[j] == "ngoai" and (j == 0 or chunk[j - 1] != "nuoc") for j in range(max(0, i - 4), i))
     accented = any(has_diacritics(s) for s in typed)
