@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from faq.config import AnalyzerConfig
 from faq.lexicon import Lexicon
@@ -38,6 +38,14 @@ from faq.text import (
 
 SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
 _NUMBER_UNIT = re.compile(r"(\d+)([^\W\d_]+)")  # `10t`, `15tr`, `500k`: a number with letters glued on
+
+
+class Referral(NamedTuple):
+    """Another agency's procedure a question names (`faq/lexicon`'s other-agencies list)."""
+
+    term: str
+    who: str  # who handles it, shown to the citizen
+    pending: bool  # named at least once as still to do, not only as a step already taken
 
 
 class Analyzer:
@@ -180,25 +188,28 @@ class Analyzer:
 
         return longest_match(sylls, find, self._query_word_len, shortest=2)
 
-    def referrals(self, chunk_list: Sequence[Sequence[str]], pending: bool = False) -> list[tuple[str, str]]:
-        """(term, who handles it) for each other agency's term in prepared query chunks, in lexicon order.
-        `pending`: only terms named at least once as something still to do, not as a step already taken
+    def referrals(self, chunk_list: Sequence[Sequence[str]]) -> list[Referral]:
+        """Each other agency's term named in prepared query chunks, in lexicon order, with who handles it
+        and whether it is named at least once as something still to do rather than a step already taken
         (`đã làm khai tử`, `khai tử xong`: the citizen holds that paper and asks about the next step)."""
         if not self._referrals:
             return []
         phrases = _phrases(chunk_list, self._phrase_len)
         typed = {s for chunk in chunk_list for s in chunk}
-        return [
-            (" ".join(term), who)
-            for term, t, who in self._referrals
-            if t in phrases and _typed_as_meant(term, typed) and self._named(chunk_list, t, pending)
-        ]
+        out = []
+        for term, t, who in self._referrals:
+            if t in phrases and _typed_as_meant(term, typed):
+                named, pending = self._mentions(chunk_list, t)
+                if named:
+                    out.append(Referral(" ".join(term), who, pending))
+        return out
 
-    def _named(self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...], pending: bool) -> bool:
+    def _mentions(self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...]) -> tuple[bool, bool]:
         """Whether `phrase` occurs without its last syllable being the first half of a two-syllable word
-        of the index (`mất điện` in `mất điện thoại`), and, when `pending`, without a mark of being done.
-        Syllables typed with diacritics are compared as typed (`điện từ` is not `điện tử`)."""
+        of the index (`mất điện` in `mất điện thoại`), and whether one such occurrence has no mark of being
+        done (`_done`). Syllables typed with diacritics are compared as typed (`điện từ` is not `điện tử`)."""
         n = len(phrase)
+        named = False
         for chunk in chunk_list:
             folded = _folded(chunk)
             for i in range(len(folded) - n + 1):
@@ -206,9 +217,10 @@ class Analyzer:
                     continue
                 if i + n < len(chunk) and self._is_word(chunk[i + n - 1], chunk[i + n]):
                     continue
-                if not (pending and _done(chunk, folded, i, n)):
-                    return True
-        return False
+                if not _done(chunk, folded, i, n):
+                    return True, True
+                named = True
+        return named, False
 
     def _is_word(self, first: str, second: str) -> bool:
         accented, plain = self._word_pairs

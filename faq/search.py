@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from faq.analyzer import Referral
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, coverage_channel, vectorize
@@ -128,26 +129,23 @@ class Searcher:
             idx, w = vectorize(tokens[c], self.index.vocab[c], self.index.idf[c])
             idx, w = self._within_budget(c, idx, w)
             terms[c] = (idx, w)
-        referrals = tuple(self.analyzer.referrals(chunk_list))
-        weight = self.referral_weight(query, referrals, chunk_list)
+        named = self.analyzer.referrals(chunk_list)
+        weight = self.referral_weight(query, named)
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
-        return QueryVectors(terms, weights, referrals, weight)
+        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight)
 
-    def referral_weight(
-        self, query: str, referrals: Sequence[tuple[str, str]], chunk_list: Sequence[Sequence[str]]
-    ) -> float:
+    def referral_weight(self, query: str, named: Sequence[Referral]) -> float:
         """1 when the question asks about another agency's procedure, 0.5 when only the story around it
         names one (`hồ sơ xin visa đã được duyệt. …?`) or names it as a step already taken (`bố em mới
         mất, đã làm khai tử rồi, giờ có phải …`), 0 when none is named. A story's mention still counts
-        for something: it may be the topic the question then refers to. `chunk_list`: the whole query
-        prepared, reused when the whole query is what it asks (a one-sentence message)."""
-        if not referrals:
+        for something: it may be the topic the question then refers to. `named`: the referrals of the
+        whole query, which are the asked part's when the whole query is what it asks (one sentence)."""
+        if not named:
             return 0.0
         asked = asked_part(query)
-        asked_chunks = chunk_list if asked == query else self.analyzer.prepare(asked, query=True)
-        if self.analyzer.referrals(asked_chunks, pending=True):
-            return 1.0
-        return CONTEXT_REFERRAL_WEIGHT
+        if asked != query:
+            named = self.analyzer.referrals(self.analyzer.prepare(asked, query=True))
+        return 1.0 if any(r.pending for r in named) else CONTEXT_REFERRAL_WEIGHT
 
     def _within_budget(self, channel: str, idx: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The query's terms, most informative first, until their postings exceed the work budget."""
