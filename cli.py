@@ -602,7 +602,10 @@ def eval_(
     ] = False,
     threshold_only: Annotated[
         bool,
-        typer.Option("--threshold-only", help="With --tune: keep the weights, choose only the abstention threshold."),
+        typer.Option(
+            "--threshold-only",
+            help="With --tune: keep the weights, choose only when to decline (threshold, topic margin).",
+        ),
     ] = False,
     tune_on: Annotated[Path | None, typer.Option("--tune-on", help="Dev set (default corpus/eval/dev.jsonl).")] = None,
     gate: Annotated[bool, typer.Option("--gate", help="Fail (exit 5) below the committed floor.")] = False,

@@ -73,6 +73,9 @@ class SearchConfig:
     # Confidence is multiplied by (1 - penalty) when the question names another agency's procedure
     # (corpus/lexicon/other_agencies.tsv): such questions share words with ours but are not ours.
     other_agency_penalty: float = 0.5
+    # The same penalty when the question is closer to an example of another agency's subject
+    # (corpus/lexicon/other_topics.txt) than to any page, by more than this (faq.topics); None = off.
+    topic_margin: float | None = None
     # Ranking: each document's score times (the share of the query's informativeness it contains)^this:
     # the idf of the query's diacritic-free terms found anywhere in the document over their total. A page
     # that matches `mất` and `báo ở đâu` but not `xe đạp điện` yields to one that has all three.

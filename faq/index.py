@@ -71,9 +71,11 @@ from faq.storage import (
     stat_key,
     write_file,
 )
+from faq.topics import CHANNEL as TOPIC_CHANNEL
+from faq.topics import Topics, build_topics
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -116,6 +118,7 @@ class Index:
     # SECTION_CHANNELS -> section passages x terms (rows [Q, P) of `passages`, section-major)
     section_rows: dict[str, Postings] = field(default_factory=dict)
     dictionary: tuple[str, ...] = ()  # the language's syllables, to tell a typo from a word (faq.spelling)
+    topics: Topics | None = None  # other agencies' subjects by likeness (faq.topics); None without examples
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -301,7 +304,7 @@ def build_index(
         "analyzer": analyzer_to_dict(analyzer_config),
         "search": search_config.to_dict(),
     }
-    return Index(
+    index = Index(
         analyzer_config,
         lexicon,
         search_config,
@@ -320,6 +323,15 @@ def build_index(
         section_postings,
         tuple(dictionary_syllables()) if analyzer_config.repair else (),
     )
+    if TOPIC_CHANNEL in channels:  # by the finished index's analyzer: questions are repaired against its words
+        analyzer = index.analyzer()
+        examples = [(who, text) for who, block in lexicon.other_topics for text in block]
+        index.topics = build_topics(
+            lambda text, query: analyzer.analyze(text, query=query, channels=[TOPIC_CHANNEL])[TOPIC_CHANNEL],
+            examples,
+            documents,
+        )
+    return index
 
 
 QUESTIONS_BIT = len(DOC_FIELDS)  # in `presence`: the document has sample questions in the channel
@@ -366,6 +378,13 @@ def _doc_from_json(data: dict) -> Document:
     )
 
 
+def _store(arrays: dict[str, np.ndarray], name: str, m: Postings) -> None:
+    arrays[f"{name}.data"] = m.data
+    arrays[f"{name}.indices"] = m.indices
+    arrays[f"{name}.indptr"] = m.indptr
+    arrays[f"{name}.shape"] = np.array(m.shape, dtype=np.int64)
+
+
 def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
     """Every artifact file of an index, as a function that writes it (streamed: no second copy in memory)."""
     arrays: dict[str, np.ndarray] = {"passages.doc": index.passage_docs.astype(np.int32)}
@@ -378,10 +397,12 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
         if c in index.section_rows:
             named.append((f"{c}.sections", index.section_rows[c]))
         for name, m in named:
-            arrays[f"{name}.data"] = m.data
-            arrays[f"{name}.indices"] = m.indices
-            arrays[f"{name}.indptr"] = m.indptr
-            arrays[f"{name}.shape"] = np.array(m.shape, dtype=np.int64)
+            _store(arrays, name, m)
+    topics = index.topics
+    if topics is not None:
+        arrays["topics.idf"] = topics.idf
+        _store(arrays, "topics.examples", topics.examples)
+        _store(arrays, "topics.pages", topics.pages)
     vocab = {c: sorted(index.vocab[c], key=index.vocab[c].get) for c in index.channels}
 
     def js(obj: object) -> Callable[[BinaryIO], object]:
@@ -400,6 +421,8 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
         ),
         "lexicon.json": js(index.lexicon.to_dict()),
         "dictionary.json": js(list(index.dictionary)),
+        # the examples themselves are the lexicon's (lexicon.json), in the order of the matrix's columns
+        "topics.json": js(sorted(topics.vocab, key=topics.vocab.get) if topics is not None else None),
     }
 
 
@@ -490,6 +513,7 @@ def _load_build(directory: Path) -> Index:
         "passages.jsonl",
         "lexicon.json",
         "dictionary.json",
+        "topics.json",
     )
     if not isinstance(files, dict) or any(n not in files for n in needed):
         raise IndexError_(f"index manifest in {directory} lists no or incomplete files; {REBUILD_HINT}")
@@ -538,6 +562,7 @@ def _load_build(directory: Path) -> Index:
         if not isinstance(dictionary, list) or not all(isinstance(w, str) for w in dictionary):
             raise ValueError("dictionary.json holds no list of syllables")
         dictionary = tuple(dictionary)
+        topics = _topics(json.loads(raw["topics.json"][:]), arrays, mat, lexicon, len(doc_ids))
     except (AttributeError, KeyError, RecursionError, TypeError, ValueError) as exc:  # JSON of the wrong shape
         raise IndexError_(f"index {directory} is inconsistent ({exc}); {REBUILD_HINT}") from exc
     if not (len(documents) == len(doc_ids) == manifest.get("documents")) or not (
@@ -584,4 +609,21 @@ def _load_build(directory: Path) -> Index:
         doc_postings,
         section_rows,
         dictionary,
+        topics,
     )
+
+
+def _topics(
+    terms: list | None, arrays, mat: Callable[[str], Postings], lexicon: Lexicon, documents: int
+) -> Topics | None:
+    """The topic space as saved (`topics.json`, the `topics.*` arrays, the lexicon's examples), checked."""
+    if terms is None:
+        return None
+    examples = [(who, text) for who, block in lexicon.other_topics for text in block]
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+        raise ValueError("topics.json holds no vocabulary of strings")
+    matrix, pages, idf = mat("topics.examples"), mat("topics.pages"), np.asarray(arrays["topics.idf"])
+    if matrix.shape != (len(terms), len(examples)) or pages.shape != (len(terms), documents) or len(idf) != len(terms):
+        raise ValueError("topics: arrays do not match the vocabulary, the lexicon's examples or the documents")
+    who, text = zip(*examples, strict=True) if examples else ((), ())
+    return Topics({t: i for i, t in enumerate(terms)}, idf, matrix, pages, tuple(who), tuple(text))

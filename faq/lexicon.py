@@ -9,6 +9,8 @@ corpus/lexicon/
   fixed_words.txt   one term a line                     (multi-syllable terms the segmenter keeps whole)
   other_agencies.tsv `term<TAB>who handles it`          (`kết hôn` -> UBND cấp xã: questions for other agencies)
   units.tsv         `suffix<TAB>word`                   (`t` -> `tuổi`: `bé 10t` reads `bé 10 tuổi`; numbers only)
+  other_topics.txt  `= who handles it` then example     (other agencies' subjects, recognised by likeness, not
+                    questions, one a line                 by a phrase: `faq.topics`)
 All of them apply to queries only (documents are written in standard language), matched by letters
 whatever the diacritics (`ca vet`, `cà vẹt` hit `cà vẹt`), except that a rewrite takes a word typed with
 diacritics at its word: `hỏng` does not hit `hông` (faq.analyzer). Lines starting with `#` and blank lines are
@@ -33,6 +35,7 @@ LEXICON_FILES = (
     "fixed_words.txt",
     "other_agencies.tsv",
     "units.tsv",
+    "other_topics.txt",
 )
 
 
@@ -47,6 +50,7 @@ class Lexicon:
     fixed_words: tuple[str, ...] = ()
     other_agencies: tuple[tuple[tuple[str, ...], str], ...] = ()
     units: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    other_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (who handles it, example questions)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +61,7 @@ class Lexicon:
             "fixed_words": list(self.fixed_words),
             "other_agencies": [[" ".join(a), b] for a, b in self.other_agencies],
             "units": [[a, " ".join(b)] for a, b in self.units],
+            "other_topics": [[who, list(examples)] for who, examples in self.other_topics],
         }
 
     @classmethod
@@ -69,6 +74,7 @@ class Lexicon:
             fixed_words=tuple(data.get("fixed_words", [])),
             other_agencies=tuple((tuple(a.split()), b) for a, b in data.get("other_agencies", [])),
             units=tuple((a, tuple(b.split())) for a, b in data.get("units", [])),
+            other_topics=tuple((who, tuple(examples)) for who, examples in data.get("other_topics", [])),
         )
 
 
@@ -169,6 +175,39 @@ def parse_synonyms(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...
     return groups
 
 
+def parse_topics(path: Path, problems: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Blocks of example questions, each opened by `= who handles it` (shown to citizens as written).
+    An example is a whole question as citizens ask it, not a phrase to find: a question like it is
+    recognised by its words (`faq.topics`), so a block catches a subject in wordings nobody listed."""
+    blocks: list[tuple[str, list[str], int]] = []  # who, examples, the `=` line
+    seen: dict[str, int] = {}
+    for number, line in _lines(path, problems):
+        text = line.strip()
+        if text.startswith("="):
+            who = text[1:].strip()
+            if not _phrase(who):
+                problems.append(f"{path}:{number}: `=` must be followed by who handles these questions")
+                continue
+            blocks.append((who, [], number))
+            continue
+        if not blocks:
+            problems.append(f"{path}:{number}: an example before any `= who handles it` line: {line!r}")
+            continue
+        if "\t" in line or not _phrase(text):
+            problems.append(f"{path}:{number}: one example question a line, with letters and no TAB: {line!r}")
+            continue
+        key = " ".join(_phrase(text)).lower()
+        if key in seen:
+            problems.append(f"{path}:{number}: the same example is already on line {seen[key]}")
+            continue
+        seen[key] = number
+        blocks[-1][1].append(text)
+    for who, examples, number in blocks:
+        if not examples:
+            problems.append(f"{path}:{number}: `= {who}` has no example questions under it")
+    return [(who, tuple(examples)) for who, examples, _ in blocks if examples]
+
+
 def parse_wordlist(path: Path, problems: list[str]) -> list[str]:
     words = []
     for number, line in _lines(path, problems):
@@ -200,6 +239,7 @@ def load_lexicon(directory: Path | None) -> Lexicon:
     fixed = read("fixed_words.txt", parse_wordlist)
     referrals = read("other_agencies.tsv", parse_referrals)
     units = read("units.tsv", parse_units)
+    topics = read("other_topics.txt", parse_topics)
     if problems:
         raise CorpusError(f"{len(problems)} problem(s) in the lexicon {directory}", problems)
     return Lexicon(
@@ -210,4 +250,5 @@ def load_lexicon(directory: Path | None) -> Lexicon:
         fixed_words=tuple(fixed),
         other_agencies=tuple(referrals),
         units=tuple(units),
+        other_topics=tuple(topics),
     )

@@ -24,6 +24,7 @@ from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, coverage_channel, vectorize
 from faq.postings import Rows
 from faq.text import asked_part, fold, normalize, syllables, typed_accented
+from faq.topics import CHANNEL as TOPIC_CHANNEL
 
 MAX_QUERY_CHARS = 2000
 CONTEXT_REFERRAL_WEIGHT = 0.5  # see Searcher.referral_weight
@@ -72,6 +73,8 @@ class QueryVectors:
     weights: dict[str, float]  # channel -> weight for this query
     referrals: tuple[tuple[str, str], ...] = ()  # other agencies' procedures the query names
     referral_weight: float = 0.0  # share of the other-agency penalty due: 1 asked about, 0.5 only told of
+    # how much closer the query is to an example of another agency's subject than to any page (faq.topics)
+    topic_gap: float = 0.0
 
 
 class Scored(NamedTuple):
@@ -131,8 +134,25 @@ class Searcher:
             terms[c] = (idx, w)
         named = self.analyzer.referrals(chunk_list)
         weight = self.referral_weight(query, named)
+        referrals = tuple((r.term, r.who) for r in named)
+        example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, []))
+        margin = self.config.topic_margin
+        if example >= 0 and margin is not None and gap > margin and weight < 1.0:
+            topics = self.index.topics
+            assert topics is not None
+            referrals += ((topics.text[example], topics.who[example]),)
+            weight = 1.0
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
-        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight)
+        return QueryVectors(terms, weights, referrals, weight, gap)
+
+    def closest_topic(self, tokens: Sequence[str]) -> tuple[int, float]:
+        """The example of another agency's subject closest to the query's folded tokens, and how much
+        closer it is than the closest page (`faq.topics`); (-1, 0.0) without examples or shared terms."""
+        topics = self.index.topics
+        if topics is None:
+            return -1, 0.0
+        idx, w = vectorize(tokens, topics.vocab, topics.idf)
+        return topics.closest(idx, w)
 
     def referral_weight(self, query: str, named: Sequence[Referral]) -> float:
         """1 when the question asks about another agency's procedure, 0.5 when only the story around it

@@ -60,6 +60,14 @@ def test_save_load_round_trip_gives_identical_scores(built, tmp_path: Path) -> N
         assert np.array_equal(a.score(q), b.score(q))
     assert [d.id for d in loaded.documents] == [d.id for d in index.documents]
     assert loaded.documents == index.documents
+    assert index.topics is not None and loaded.topics is not None  # the fixture lexicon has examples
+    assert (loaded.topics.vocab, loaded.topics.who, loaded.topics.text) == (
+        index.topics.vocab,
+        index.topics.who,
+        index.topics.text,
+    )
+    for q in QUERIES:
+        assert a.vectors(q).topic_gap == b.vectors(q).topic_gap
 
 
 def test_manifest_records_what_the_issue_asks(built) -> None:

@@ -32,6 +32,26 @@ def test_malformed_lines_are_reported_with_file_and_line(tmp_path: Path) -> None
     assert any(p.startswith(f"{tmp_path / 'stopwords.txt'}:2:") for p in problems)
 
 
+def test_topic_examples_sit_under_an_agency_line_and_problems_name_their_line(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "other_topics.txt",
+        "làm sổ đỏ ở đâu\n= Văn phòng đăng ký đất đai\nsang tên sổ đỏ\nSang tên sổ đỏ\n=\n= Ngân hàng\nthẻ\tatm\n",
+    )
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    path = tmp_path / "other_topics.txt"
+    got = {p.split(":", 2)[1]: p for p in info.value.problems if p.startswith(f"{path}:")}
+    assert set(got) == {"1", "4", "5", "6", "7"}
+    assert "before any `= who handles it`" in got["1"] and "already on line 3" in got["4"]
+    assert "no example questions" in got["6"] and "no TAB" in got["7"]
+    write(tmp_path, "other_topics.txt", "= Văn phòng đăng ký đất đai\nsang tên sổ đỏ\n\n= Ngân hàng\nthẻ atm bị nuốt\n")
+    assert load_lexicon(tmp_path).other_topics == (
+        ("Văn phòng đăng ký đất đai", ("sang tên sổ đỏ",)),
+        ("Ngân hàng", ("thẻ atm bị nuốt",)),
+    )
+
+
 def test_non_utf8_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "rewrites.tsv").write_bytes("ko\tkhông\n".encode("utf-16"))
     with pytest.raises(CorpusError) as info:

@@ -434,3 +434,48 @@ def test_a_unit_from_the_lexicon_brings_a_glued_age_to_its_document(tmp_path) ->
     best, words, after = top(build(corpus, paths.index, paths)[0])
     assert "25" in words and "tuổi" in words
     assert best == "cap-lai-can-cuoc" and after > before
+
+
+TAX = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"  # no listed term: `thuế cho thuê` is not in it
+
+
+def test_a_question_like_an_example_of_another_agencys_subject_is_referred_there(built) -> None:
+    """`other_topics.txt` (faq.topics): a landlord asking about tax in words no listed term holds gets
+    the other-agency penalty and the tax office; a residence question about the same rented room does
+    not. With the margin off (None), or wider than the question's lead, nothing changes."""
+    index, _ = built
+    on = Searcher(index, replace(index.search_config, threshold=0.01, other_agency_penalty=0.5, topic_margin=0.2))
+    off = Searcher(index, replace(on.config, topic_margin=None))
+    referred, plain = on.search(TAX), off.search(TAX)
+    assert [who for _, who in referred.referrals] == ["Thuế cho thuê nhà do cơ quan thuế giải quyết."]
+    assert plain.referrals == () and referred.confidence == pytest.approx(plain.confidence * 0.5)
+    lead = on.vectors(TAX).topic_gap
+    assert 0.2 < lead and not Searcher(index, replace(on.config, topic_margin=lead + 0.01)).search(TAX).referrals
+    residence = "đăng ký tạm trú cho sinh viên thuê trọ cần gì"
+    assert on.vectors(residence).topic_gap < 0
+    assert on.search(residence).referrals == () and on.search(residence).confidence == off.search(residence).confidence
+
+
+def test_the_tuner_chooses_a_topic_margin_only_when_it_declines_better(built) -> None:
+    """`tune_topic_margin` keeps the margin off when examples of other subjects do not help on dev, and
+    chooses one when an off-topic question scores above genuine ones and only its likeness to an
+    example (a lost bank card, against the ID-card page) tells it apart."""
+    from faq.evaluate import EvalQuery
+    from faq.tuning import tune_topic_margin
+
+    index, _ = built
+    genuine = [
+        EvalQuery("ở trọ có phải khai báo không", ("tam-tru",), "colloquial"),
+        EvalQuery("rơi mất thẻ căn cuoc ở chợ", ("cap-lai-can-cuoc",), "typo"),
+        EvalQuery("hộ chiếu gắn chíp làm ở đâu", ("ho-chieu",), "typo"),
+    ]
+    config = replace(index.search_config, threshold=0.01)
+    kept, _ = tune_topic_margin(index, genuine, config)
+    assert kept.topic_margin is None
+    card = EvalQuery("làm lại thẻ ngân hàng bị mất ở đâu", (), "out_of_scope")
+    unaided = Searcher(index, config)
+    assert unaided.search(card.query).confidence > min(unaided.search(q.query).confidence for q in genuine)
+    chosen, summary = tune_topic_margin(index, [*genuine, card], config)
+    assert chosen.topic_margin is not None and "topic margin" in summary
+    assert Searcher(index, chosen).search(card.query).abstained
+    assert not any(Searcher(index, chosen).search(q.query).abstained for q in genuine)

@@ -1,0 +1,86 @@
+"""Other agencies' subjects, recognised by likeness (`corpus/lexicon/other_topics.txt`).
+
+The other-agencies list (`other_agencies.tsv`) finds a phrase, so a citizen who asks about another
+agency's business in other words passes it by: the entry `thuế cho thuê` did not catch `cho thuê trọ
+thì phải kê khai và đóng thuế`. Here each subject is a block of example questions, and each police
+page is its title, aliases and sample questions, all in one TF-IDF space over diacritic-free syllables
+and syllable pairs (the `folded` channel; examples analysed as questions are). A question whose closest example
+is closer than its closest page by more than `SearchConfig.topic_margin` is taken for another agency's
+business (`Searcher.vectors`): the other-agency penalty applies and the example's agency is shown, as
+for a listed term. The margin is chosen on dev with the threshold (`faq.tuning`).
+
+Built with the index (scikit-learn, like the rest of it); at query time two weighted sums over the
+query's own terms, from the folded tokens the search has already made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from faq.corpus import Document
+from faq.postings import Postings
+
+CHANNEL = "folded"  # diacritic-free: accented and unaccented questions meet the examples alike
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Example questions of other agencies' subjects and the police pages, in one vector space."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+    examples: Postings  # terms x example questions (L2-normalised log-tf x idf, as the query)
+    pages: Postings  # terms x documents: title, aliases and sample questions together
+    who: tuple[str, ...]  # per example: who handles it, shown to citizens
+    text: tuple[str, ...]  # per example: the question as written
+
+    def closest(self, terms: np.ndarray, weights: np.ndarray) -> tuple[int, float]:
+        """The example closest to a query vector (its terms and weights in this space) and by how much
+        it is closer than the closest page; (-1, 0.0) when the query shares no term with any example."""
+        if not len(terms):
+            return -1, 0.0
+        example = self.examples.weighted_sum(terms, weights)
+        best = int(np.argmax(example))
+        if example[best] <= 0.0:
+            return -1, 0.0
+        page = self.pages.weighted_sum(terms, weights)
+        return best, float(example[best] - (page.max() if len(page) else 0.0))
+
+
+def page_text(doc: Document) -> str:
+    """What a page is asked as: its title, aliases and sample questions as one text (a FAQ row without
+    any of them: its answer), a chunk each so that no syllable pair spans two. One vector a page, not
+    its best passage: a long text's vector is as diluted for a police page as for a FAQ answer, so the
+    margin means the same on either (measured: per passage, the margin chosen on dev declined 14.7% of
+    the first general set's genuine questions, against 3.8%)."""
+    parts = [doc.title, *doc.aliases, *doc.questions]
+    parts = [p for p in parts if p] or [s.text for s in doc.sections if s.text] or [doc.label]
+    return "\n".join(parts)
+
+
+def build_topics(
+    analyze: Callable[[str, bool], list[str]], examples: Sequence[tuple[str, str]], documents: Sequence[Document]
+) -> Topics | None:
+    """The topic space of (who, example question) pairs and the documents; `analyze(text, query)` gives a
+    text's folded tokens, the examples' as a question's (chat words rewritten: `ko` is `không`), the
+    pages' as a document's (standard language: no rewriting or repair, cheap at 100,000 entries). None
+    without examples."""
+    if not examples:
+        return None
+    from sklearn.feature_extraction.text import TfidfVectorizer  # build time only
+
+    rows = [analyze(text, True) for _, text in examples] + [analyze(page_text(d), False) for d in documents]
+    vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, norm="l2", smooth_idf=True)
+    term_major = vectorizer.fit_transform(rows).T.tocsr().astype(np.float32)
+    n = len(examples)
+    return Topics(
+        {t: int(i) for t, i in vectorizer.vocabulary_.items()},
+        np.asarray(vectorizer.idf_, dtype=np.float64),
+        Postings.from_csr(term_major[:, :n].tocsr()),
+        Postings.from_csr(term_major[:, n:].tocsr()),
+        tuple(who for who, _ in examples),
+        tuple(text for _, text in examples),
+    )
