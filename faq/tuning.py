@@ -10,7 +10,7 @@ Search: a seeded random sample of weightings (Dirichlet over channels and over f
 of the best few. A single best point on a few hundred dev queries sits on a noisy plateau and swings
 from run to run; averaging the good region gives weights that move only when the data moves (a
 variance-reduction choice, made before looking at test results). Then the other-agency penalty and
-the term-coverage exponent (`SearchConfig.term_coverage`) are chosen together on a small grid. Last, the
+the term-coverage exponent (`SearchConfig.term_coverage`) are chosen together on a small grid. Then the
 tie-break between the first two (`SearchConfig.tie_break`) on its own grid, each value a full run of the
 searcher on dev (it reorders results, which the cache of cosines does not model), and the threshold
 again on that run. Last, with the threshold, how much closer a question must be to an example of
