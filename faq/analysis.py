@@ -105,6 +105,30 @@ def _analyzer_for(config: AnalyzerConfig, lexicon: Lexicon) -> Analyzer:
     return _process_analyzer[1]
 
 
+TOPIC_MEMO_SIZE = 20_000  # example questions' tokens remembered per process (faq.topics)
+_topic_memo: dict[tuple[str, str], list[str]] = {}
+
+
+def topic_analysis(config: AnalyzerConfig, lexicon: Lexicon, channel: str) -> Callable[[str, bool], list[str]]:
+    """`analyze(text, query)`: a text's tokens in `channel`, by the process's analyzer for these settings,
+    for `faq.topics`. Without typo repair, which would tie an example to one index's words; so an
+    example's tokens depend on the settings alone and are remembered: a long-lived process (`faq index
+    watch`) rebuilding after an edit does not analyse the lexicon's examples again."""
+    key, analyzer = _cache_name(config, lexicon), _analyzer_for(config, lexicon)
+
+    def analyze(text: str, query: bool) -> list[str]:
+        if not query:
+            return analyzer.analyze(text, query=False, channels=[channel])[channel]
+        tokens = _topic_memo.get((key, text))
+        if tokens is None:
+            if len(_topic_memo) >= TOPIC_MEMO_SIZE:
+                _topic_memo.clear()
+            tokens = _topic_memo[(key, text)] = analyzer.analyze(text, query=True, channels=[channel])[channel]
+        return tokens
+
+    return analyze
+
+
 def _init_worker(config: AnalyzerConfig, lexicon: Lexicon) -> None:
     global _worker_analyzer
     _worker_analyzer = Analyzer(config, lexicon)

@@ -205,7 +205,7 @@ def build_index(
     from scipy import sparse  # build time only, like scikit-learn: queries use numpy alone
     from sklearn.feature_extraction.text import TfidfTransformer
 
-    from faq.analysis import count_documents
+    from faq.analysis import count_documents, topic_analysis
 
     started = time.perf_counter()
     channels = analyzer_config.channels()
@@ -323,14 +323,10 @@ def build_index(
         section_postings,
         tuple(dictionary_syllables()) if analyzer_config.repair else (),
     )
-    if TOPIC_CHANNEL in channels:  # by the finished index's analyzer: questions are repaired against its words
-        analyzer = index.analyzer()
-        examples = [(who, text) for who, block in lexicon.other_topics for text in block]
-        index.topics = build_topics(
-            lambda text, query: analyzer.analyze(text, query=query, channels=[TOPIC_CHANNEL])[TOPIC_CHANNEL],
-            examples,
-            documents,
-        )
+    examples = [(who, text) for who, block in lexicon.other_topics for text in block]
+    if examples and TOPIC_CHANNEL in channels:
+        analyze = topic_analysis(analyzer_config, lexicon, TOPIC_CHANNEL)
+        index.topics = build_topics(analyze, examples, documents)
     return index
 
 

@@ -15,6 +15,7 @@ query's own terms, from the folded tokens the search has already made.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -66,15 +67,17 @@ def build_topics(
 ) -> Topics | None:
     """The topic space of (who, example question) pairs and the documents; `analyze(text, query)` gives a
     text's folded tokens, the examples' as a question's (chat words rewritten: `ko` is `không`), the
-    pages' as a document's (standard language: no rewriting or repair, cheap at 100,000 entries). None
-    without examples."""
+    pages' as a document's (standard language: no rewriting, cheap at 100,000 entries). None without
+    examples."""
     if not examples:
         return None
     from sklearn.feature_extraction.text import TfidfVectorizer  # build time only
 
-    rows = [analyze(text, True) for _, text in examples] + [analyze(page_text(d), False) for d in documents]
+    rows = itertools.chain(
+        (analyze(text, True) for _, text in examples), (analyze(page_text(d), False) for d in documents)
+    )
     vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, norm="l2", smooth_idf=True)
-    term_major = vectorizer.fit_transform(rows).T.tocsr().astype(np.float32)
+    term_major = vectorizer.fit_transform(rows).T.tocsr().astype(np.float32)  # one pass: no list of every page
     n = len(examples)
     return Topics(
         {t: int(i) for t, i in vectorizer.vocabulary_.items()},
