@@ -113,6 +113,9 @@ def result_to_json(result: Result) -> dict:
         "abstained": result.abstained,
         "confidence": round(result.confidence, 6),
         "referrals": [{"term": term, "handled_by": who} for term, who in result.referrals],
+        # like an example of another agency's subject (corpus/lexicon/other_topics.txt): a likeness, not a
+        # phrase the question names, so the example is given for the citizen to judge
+        "similar_to": {"example": result.topic[0], "handled_by": result.topic[1]} if result.topic else None,
         "notes": list(result.notes),
         "results": [
             {
@@ -154,6 +157,9 @@ def render_referrals(result: Result) -> None:
     """Who handles the other agencies' matters the question names, once each."""
     for who in dict.fromkeys(who for _, who in result.referrals):
         out.print(f"Lưu ý: {who}", markup=False)
+    if result.topic and result.topic[1] not in {who for _, who in result.referrals}:
+        example, who = result.topic
+        out.print(f"Lưu ý: câu hỏi này giống việc của cơ quan khác (ví dụ: «{example}»). {who}", markup=False)
 
 
 def render_card(result: Result) -> None:
@@ -203,14 +209,18 @@ def render_others(hits, title: str) -> None:
 
 def render_explain(result: Result) -> None:
     best = result.hits[0].score if result.hits else 0.0
-    why = ", ".join(term for term, _ in result.referrals)
-    if why and result.referral_weight < 1.0:
-        why += " (in the story, not the question: half the penalty)"
+    named = ", ".join(term for term, _ in result.referrals)
+    if named and result.referral_weight < 1.0:
+        named += " (in the story, not the question: half the penalty)"
+    reasons = [f"names another agency's procedure: {named}"] if named else []
+    if result.topic:
+        reasons.append(f"is like another agency's example «{result.topic[0]}»")
+    why = "; ".join(reasons)
     first = result.hits[0] if result.hits else None
     own = (first.score - first.tie_break) / first.coverage_factor if first and first.coverage_factor else best
     out.print(
         f"confidence {result.confidence:.4f}"
-        + (f" (the first answer's score {own:.4f} lowered: names another agency's procedure: {why})" if why else "")
+        + (f" (the first answer's score {own:.4f} lowered: {why})" if why else "")
         + (" (the first answer's score before term coverage and tie-break)" if not why and own != best else "")
         + f"; {'abstained' if result.abstained else 'answered'}",
         soft_wrap=True,

@@ -65,6 +65,8 @@ class Result:
     confidence: float = 0.0  # the best score, lowered when the question names another agency's procedure
     referrals: tuple[tuple[str, str], ...] = ()  # (term, who handles it) from the other-agencies lexicon
     referral_weight: float = 0.0  # share of the other-agency penalty applied (Searcher.referral_weight)
+    # (example, who handles it): the question is like this example of another agency's subject (faq.topics)
+    topic: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class QueryVectors:
     referral_weight: float = 0.0  # share of the other-agency penalty due: 1 asked about, 0.5 only told of
     # how much closer the query is to an example of another agency's subject than to any page (faq.topics)
     topic_gap: float = 0.0
+    topic: tuple[str, str] | None = None  # (example, who handles it) when the gap is over the margin
 
 
 class Scored(NamedTuple):
@@ -134,16 +137,14 @@ class Searcher:
             terms[c] = (idx, w)
         named = self.analyzer.referrals(chunk_list)
         weight = self.referral_weight(query, named)
-        referrals = tuple((r.term, r.who) for r in named)
         example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, []))
-        margin = self.config.topic_margin
+        margin, topic = self.config.topic_margin, None
         if example >= 0 and margin is not None and gap > margin and weight < 1.0:
             topics = self.index.topics
             assert topics is not None
-            referrals += ((topics.text[example], topics.who[example]),)
-            weight = 1.0
+            topic, weight = (topics.text[example], topics.who[example]), 1.0
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
-        return QueryVectors(terms, weights, referrals, weight, gap)
+        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, gap, topic)
 
     def closest_topic(self, tokens: Sequence[str]) -> tuple[int, float]:
         """The example of another agency's subject closest to the query's folded tokens, and how much
@@ -359,7 +360,7 @@ class Searcher:
         confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv.referral_weight)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
-        return Result(query, abstained, hits, truncated, notes, confidence, referrals, qv.referral_weight)
+        return Result(query, abstained, hits, truncated, notes, confidence, referrals, qv.referral_weight, qv.topic)
 
     def _question_rows(self, d: int) -> np.ndarray:
         lo, hi = np.searchsorted(self._question_doc, [d, d + 1])

@@ -20,7 +20,7 @@ def test_ask_json_contract(project: Paths) -> None:
     result = run("ask", "--json", "dang ky tam tru")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"query", "abstained", "confidence", "referrals", "notes", "results"}
+    assert set(data) == {"query", "abstained", "confidence", "referrals", "similar_to", "notes", "results"}
     assert data["query"] == "dang ky tam tru" and data["abstained"] is False
     assert data["confidence"] == data["results"][0]["score"] and data["referrals"] == [] and data["notes"] == []
     first = data["results"][0]
@@ -36,6 +36,20 @@ def test_ask_json_tells_a_bot_who_handles_another_agencys_question(project: Path
     assert data["referrals"] and data["referrals"][0]["term"] == "kết hôn"
     assert "UBND" in data["referrals"][0]["handled_by"]
     assert data["confidence"] < (data["results"][0]["score"] if data["results"] else 1.0)
+
+
+def test_ask_shows_the_example_a_question_for_another_agency_is_like(project: Paths) -> None:
+    """A likeness (faq.topics) is a guess, not a phrase the citizen wrote: the citizen sees the example
+    it rests on beside who handles it, and a bot gets both (`similar_to`), not a listed term."""
+    project.tuning.write_text(json.dumps({"topic_margin": 0.2}), "utf-8")
+    question = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"
+    data = json.loads(run("ask", "--json", question).stdout)
+    assert data["abstained"] and data["referrals"] == []
+    assert data["similar_to"]["handled_by"] == "Thuế cho thuê nhà do cơ quan thuế giải quyết."
+    shown = run("ask", question).stdout
+    assert "giống việc của cơ quan khác" in shown and data["similar_to"]["example"] in " ".join(shown.split())
+    explained = run("ask", "--explain", question).stdout
+    assert "is like another agency's example" in " ".join(explained.split())
 
 
 def test_ask_prints_an_answer_card(project: Paths) -> None:

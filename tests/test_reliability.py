@@ -299,7 +299,7 @@ def ask_json(*args: str, input: bytes | None = None) -> tuple[object, dict | Non
 
 
 def assert_well_formed(data: dict) -> None:
-    assert set(data) == {"query", "abstained", "confidence", "referrals", "notes", "results"}
+    assert set(data) == {"query", "abstained", "confidence", "referrals", "similar_to", "notes", "results"}
     keys = [(-r["score"], r["id"]) for r in data["results"]]
     assert keys == sorted(keys) and all(r["score"] > 0 for r in data["results"])
     best = data["results"][0]["score"] if data["results"] else 0.0
