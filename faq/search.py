@@ -75,7 +75,8 @@ class QueryVectors:
     weights: dict[str, float]  # channel -> weight for this query
     referrals: tuple[tuple[str, str], ...] = ()  # other agencies' procedures the query names
     referral_weight: float = 0.0  # share of the other-agency penalty due: 1 asked about, 0.5 only told of
-    # how much closer the query is to an example of another agency's subject than to any page (faq.topics)
+    # how much closer the query is to an example of another agency's subject than to any page (faq.topics;
+    # 0 with the margin off, an upper bound when the example is no closer than the margin)
     topic_gap: float = 0.0
     topic: tuple[str, str] | None = None  # (example, who handles it) when the gap is over the margin
 
@@ -137,8 +138,8 @@ class Searcher:
             terms[c] = (idx, w)
         named = self.analyzer.referrals(chunk_list)
         weight = self.referral_weight(query, named)
-        example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, []))
         margin, topic = self.config.topic_margin, None
+        example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, []), margin) if margin is not None else (-1, 0.0)
         if example >= 0 and margin is not None and gap > margin and weight < 1.0:
             topics = self.index.topics
             assert topics is not None
@@ -146,14 +147,15 @@ class Searcher:
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
         return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, gap, topic)
 
-    def closest_topic(self, tokens: Sequence[str]) -> tuple[int, float]:
+    def closest_topic(self, tokens: Sequence[str], beyond: float | None = None) -> tuple[int, float]:
         """The example of another agency's subject closest to the query's folded tokens, and how much
-        closer it is than the closest page (`faq.topics`); (-1, 0.0) without examples or shared terms."""
+        closer it is than the closest page (`faq.topics`, `Topics.closest` for `beyond`); (-1, 0.0)
+        without examples or shared terms."""
         topics = self.index.topics
         if topics is None:
             return -1, 0.0
         idx, w = vectorize(tokens, topics.vocab, topics.idf)
-        return topics.closest(idx, w)
+        return topics.closest(idx, w, beyond)
 
     def referral_weight(self, query: str, named: Sequence[Referral]) -> float:
         """1 when the question asks about another agency's procedure, 0.5 when only the story around it

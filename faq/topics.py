@@ -38,15 +38,20 @@ class Topics:
     who: tuple[str, ...]  # per example: who handles it, shown to citizens
     text: tuple[str, ...]  # per example: the question as written
 
-    def closest(self, terms: np.ndarray, weights: np.ndarray) -> tuple[int, float]:
+    def closest(self, terms: np.ndarray, weights: np.ndarray, beyond: float | None = None) -> tuple[int, float]:
         """The example closest to a query vector (its terms and weights in this space) and by how much
-        it is closer than the closest page; (-1, 0.0) when the query shares no term with any example."""
+        it is closer than the closest page; (-1, 0.0) when the query shares no term with any example.
+        With `beyond`, the pages are not read when the example itself is no closer than that (a gap
+        cannot exceed it then): the example's own similarity is returned as the gap's upper bound. The
+        pages are every document, so this spares most questions a sum over the whole corpus."""
         if not len(terms):
             return -1, 0.0
         example = self.examples.weighted_sum(terms, weights)
         best = int(np.argmax(example))
         if example[best] <= 0.0:
             return -1, 0.0
+        if beyond is not None and example[best] <= beyond:
+            return best, float(example[best])
         page = self.pages.weighted_sum(terms, weights)
         return best, float(example[best] - (page.max() if len(page) else 0.0))
 
