@@ -95,14 +95,15 @@ _worker_analyzer: Analyzer | None = None
 _process_analyzer: tuple[str, Analyzer] | None = None
 
 
-def _analyzer_for(config: AnalyzerConfig, lexicon: Lexicon) -> Analyzer:
-    """One analyzer per process and settings. A long-lived process (`faq index watch`) keeps its
-    segmentation memo, so re-analysing an edited document segments only its changed sentences."""
+def _analyzer_for(config: AnalyzerConfig, lexicon: Lexicon) -> tuple[str, Analyzer]:
+    """One analyzer per process and settings, with the settings' cache name. A long-lived process
+    (`faq index watch`) keeps its segmentation memo, so re-analysing an edited document segments only
+    its changed sentences."""
     global _process_analyzer
     key = _cache_name(config, lexicon)
     if _process_analyzer is None or _process_analyzer[0] != key:
         _process_analyzer = (key, Analyzer(config, lexicon))
-    return _process_analyzer[1]
+    return _process_analyzer
 
 
 TOPIC_MEMO_SIZE = 20_000  # example questions' tokens remembered per process (faq.topics)
@@ -114,7 +115,7 @@ def topic_analysis(config: AnalyzerConfig, lexicon: Lexicon, channel: str) -> Ca
     for `faq.topics`. Without typo repair, which would tie an example to one index's words; so an
     example's tokens depend on the settings alone and are remembered: a long-lived process (`faq index
     watch`) rebuilding after an edit does not analyse the lexicon's examples again."""
-    key, analyzer = _cache_name(config, lexicon), _analyzer_for(config, lexicon)
+    key, analyzer = _analyzer_for(config, lexicon)
 
     def analyze(text: str, query: bool) -> list[str]:
         if not query:
@@ -160,7 +161,7 @@ def iter_analyses(
             chunk = max(1, min(64, len(documents) // (workers * 8)))
             yield from _reported(pool.imap(_analyse_in_worker, documents, chunk), already, total, progress)
         return
-    analyzer = _analyzer_for(config, lexicon)
+    _, analyzer = _analyzer_for(config, lexicon)
     yield from _reported((analyse_document(d, analyzer) for d in documents), already, total, progress)
 
 

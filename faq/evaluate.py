@@ -343,7 +343,12 @@ def compare(current: dict, previous: dict) -> dict:
 def tune_threshold(run: Run, max_false_abstention: float = DEV_FALSE_ABSTENTION_CAP) -> float:
     """The abstention threshold for a run's system on dev (see metrics.best_threshold), within the cap the
     pipeline's own threshold is chosen under, so the baselines' abstention columns compare like with like."""
-    return m.best_threshold(run.confidence, [not q.in_scope for q in run.queries], max_false_abstention)[0]
+    return best_threshold_of(run, max_false_abstention)[0]
+
+
+def best_threshold_of(run: Run, max_false_abstention: float) -> tuple[float, float]:
+    """(threshold, abstention F1) of a run (metrics.best_threshold over its confidences)."""
+    return m.best_threshold(run.confidence, [not q.in_scope for q in run.queries], max_false_abstention)
 
 
 def overlap_with_corpus(queries: Sequence[EvalQuery], documents: Sequence[Document]) -> tuple[int, float]:

@@ -323,7 +323,7 @@ def build_index(
         section_postings,
         tuple(dictionary_syllables()) if analyzer_config.repair else (),
     )
-    examples = [(who, text) for who, block in lexicon.other_topics for text in block]
+    examples = lexicon.topic_examples()
     if examples and TOPIC_CHANNEL in channels:
         analyze = topic_analysis(analyzer_config, lexicon, TOPIC_CHANNEL)
         index.topics = build_topics(analyze, examples, documents)
@@ -615,7 +615,7 @@ def _topics(
     """The topic space as saved (`topics.json`, the `topics.*` arrays, the lexicon's examples), checked."""
     if terms is None:
         return None
-    examples = [(who, text) for who, block in lexicon.other_topics for text in block]
+    examples = lexicon.topic_examples()
     if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
         raise ValueError("topics.json holds no vocabulary of strings")
     matrix, pages, idf = mat("topics.examples"), mat("topics.pages"), np.asarray(arrays["topics.idf"])

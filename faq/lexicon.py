@@ -52,6 +52,11 @@ class Lexicon:
     units: tuple[tuple[str, tuple[str, ...]], ...] = ()
     other_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (who handles it, example questions)
 
+    def topic_examples(self) -> list[tuple[str, str]]:
+        """(who handles it, example question) for every example, in file order: the columns of the
+        topic space (`faq.topics`), as built and as loaded."""
+        return [(who, text) for who, block in self.other_topics for text in block]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rewrites": [[" ".join(a), " ".join(b)] for a, b in self.rewrites],

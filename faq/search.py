@@ -75,10 +75,9 @@ class QueryVectors:
     weights: dict[str, float]  # channel -> weight for this query
     referrals: tuple[tuple[str, str], ...] = ()  # other agencies' procedures the query names
     referral_weight: float = 0.0  # share of the other-agency penalty due: 1 asked about, 0.5 only told of
-    # how much closer the query is to an example of another agency's subject than to any page (faq.topics;
-    # 0 with the margin off, an upper bound when the example is no closer than the margin)
-    topic_gap: float = 0.0
-    topic: tuple[str, str] | None = None  # (example, who handles it) when the gap is over the margin
+    # (example, who handles it) when the query is closer to that example of another agency's subject than
+    # to any page by more than the margin (faq.topics)
+    topic: tuple[str, str] | None = None
 
 
 class Scored(NamedTuple):
@@ -145,7 +144,7 @@ class Searcher:
             assert topics is not None
             topic, weight = (topics.text[example], topics.who[example]), 1.0
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
-        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, gap, topic)
+        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, topic)
 
     def closest_topic(self, tokens: Sequence[str], beyond: float | None = None) -> tuple[int, float]:
         """The example of another agency's subject closest to the query's folded tokens, and how much

@@ -27,7 +27,7 @@ from dataclasses import replace
 import numpy as np
 
 from faq.config import DEV_FALSE_ABSTENTION_CAP, SearchConfig
-from faq.evaluate import EvalQuery, per_query, run_system, searcher_system, tune_threshold
+from faq.evaluate import EvalQuery, best_threshold_of, per_query, run_system, searcher_system, tune_threshold
 from faq.index import DOC_FIELDS, Index
 from faq.metrics import best_threshold
 from faq.search import Searcher, coverage, coverage_scale, discounted, effective_weights
@@ -200,7 +200,7 @@ def tune_topic_margin(index: Index, dev: Sequence[EvalQuery], config: SearchConf
     for margin in margins:
         trial = replace(config, topic_margin=margin)
         run = run_system("topic margin", searcher_system(Searcher(index, trial)), dev, trial.threshold)
-        threshold, f1 = best_threshold(run.confidence, [not q.in_scope for q in run.queries], DEV_FALSE_ABSTENTION_CAP)
+        threshold, f1 = best_threshold_of(run, DEV_FALSE_ABSTENTION_CAP)
         if best is None or f1 > best[0] + 1e-9:
             best = (f1, replace(trial, threshold=threshold))
     assert best is not None
