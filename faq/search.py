@@ -138,11 +138,12 @@ class Searcher:
         named = self.analyzer.referrals(chunk_list)
         weight = self.referral_weight(query, named)
         margin, topic = self.config.topic_margin, None
-        example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, []), margin) if margin is not None else (-1, 0.0)
-        if example >= 0 and margin is not None and gap > margin and weight < 1.0:
-            topics = self.index.topics
-            assert topics is not None
-            topic, weight = (topics.text[example], topics.who[example]), 1.0
+        if margin is not None and weight < 1.0:  # a question asking about a listed term is penalised in full already
+            example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, []), margin)
+            if example >= 0 and gap > margin:
+                topics = self.index.topics
+                assert topics is not None
+                topic, weight = (topics.text[example], topics.who[example]), 1.0
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
         return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, topic)
 
