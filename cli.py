@@ -21,7 +21,7 @@ from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
 
-from faq.corpus import CATEGORIES, FAQ_SUFFIXES, Document, check_corpus
+from faq.corpus import CATEGORIES, FAQ_SUFFIXES, Document, check_corpus, reviews_ahead
 from faq.engine import Paths, build, open_index, recorded_paths
 from faq.errors import CorpusError, FaqError, UsageError
 from faq.index import load_index
@@ -534,6 +534,8 @@ def corpus_check(
             load_lexicon(paths.lexicon)
         except CorpusError as exc:
             messages += exc.problems
+    for notice in reviews_ahead(docs):  # not a problem yet: printed, exit status unchanged
+        err.print(f"note: {notice}", soft_wrap=True, markup=False, highlight=False)
     if messages:
         raise CorpusError(f"{len(messages)} problem(s) in {corpus} ({len(docs)} documents parsed)", messages)
     out.print(f"{corpus}: {len(docs)} documents, no problems", soft_wrap=True)

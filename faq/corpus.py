@@ -52,6 +52,7 @@ OPTIONAL_FIELDS = ("review_by", "review_note")
 MIN_QUESTIONS = 8
 MIN_QAS = 4
 MAX_AGE_DAYS = 366
+REVIEW_NOTICE_DAYS = 45  # `corpus check` names a review date this close, weeks before it fails CI
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FAQ_SUFFIXES = (".jsonl", ".json", ".csv")
 FAQ_FORMATS = ", ".join(FAQ_SUFFIXES[:-1]) + " or " + FAQ_SUFFIXES[-1]  # for messages: `.jsonl, .json or .csv`
@@ -95,6 +96,12 @@ class Document:
     def review_due(self, today: dt.date | None = None) -> bool:
         """Whether the page's `review_by` date has come: its time-limited fact may have lapsed unchecked."""
         return bool(self.review_by) and (today or dt.date.today()).isoformat() >= self.review_by
+
+    def review_in(self, today: dt.date | None = None) -> int | None:
+        """Days until the page's `review_by` date (0 or less once it has come), None without one."""
+        if not self.review_by:
+            return None
+        return (dt.date.fromisoformat(self.review_by) - (today or dt.date.today())).days
 
     def section(self, heading: str) -> str:
         """Text of the named section, or '' when the document has none."""
@@ -578,6 +585,19 @@ def check_corpus(corpus: Path, today: dt.date | None = None) -> tuple[list[Docum
                 docs.append(parsed.doc)
     problems.extend(_cross_checks(docs))
     return docs, problems
+
+
+def reviews_ahead(docs: Iterable[Document], today: dt.date | None = None, days: int = REVIEW_NOTICE_DAYS) -> list[str]:
+    """Pages whose review date comes within `days` (not yet come: that is a problem already), soonest
+    first: on that date `corpus check`, so CI, starts failing until someone re-checks the fact, so the
+    maintainer is told while there is time to find a newer source."""
+    ahead = [(d.review_in(today), d) for d in docs]
+    due = sorted((n, d.path, d) for n, d in ahead if n is not None and 0 < n <= days)
+    return [
+        f"{path}: review date {d.review_by} in {n} day{'s' if n != 1 else ''} ({d.review_note}): "
+        "re-check it before then, or `corpus check` fails from that day"
+        for n, path, d in due
+    ]
 
 
 def _cross_checks(docs: Iterable[Document]) -> list[Problem]:

@@ -195,6 +195,21 @@ def test_index_build_warns_of_a_lapsed_review_date_and_builds(project: Paths) ->
     assert run("corpus", "check").exit_code != 0  # the build goes on; the check (make test) fails
 
 
+def test_corpus_check_names_a_review_date_weeks_ahead_and_passes(project: Paths) -> None:
+    page = project.corpus / "procedures" / "ho-chieu.md"
+    today = dt.date.today()
+    checked, due = today - dt.timedelta(days=30), today + dt.timedelta(days=10)
+    text = re.sub(
+        r"\nupdated = .*\n",
+        f'\nupdated = {checked}\nreview_by = {due}\nreview_note = "mức giảm lệ phí"\n',
+        page.read_text("utf-8"),
+    )
+    page.write_text(text, "utf-8")
+    result = run("corpus", "check")
+    assert result.exit_code == 0 and "no problems" in result.stdout
+    assert f"ho-chieu.md: review date {due} in 10 days (mức giảm lệ phí)" in result.stderr
+
+
 def test_missing_corpus_path_is_a_usage_error(project: Paths, tmp_path: Path) -> None:
     result = run("index", "build", "--corpus", str(tmp_path / "missing.jsonl"))
     assert result.exit_code == 2 and "does not exist" in result.stderr

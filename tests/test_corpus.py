@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from faq.corpus import check_corpus, load_corpus, parse_faq_file
+from faq.corpus import check_corpus, load_corpus, parse_faq_file, reviews_ahead
 from faq.errors import CorpusError
 
 DATA = Path(__file__).parent / "data"
@@ -224,3 +224,21 @@ def test_a_review_date_ahead_is_kept_and_one_before_the_last_check_is_flagged(tm
     before = ahead.replace("2027-01-01", "2026-10-01")
     problems = variant(tmp_path, lambda t: t.replace("updated = ", before))
     assert len(problems) == 1 and "is not after `updated` 2026-11-01" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("by", "named"), [("2027-01-12", True), ("2026-11-29", True), ("2027-01-13", False), ("2026-11-28", False)]
+)
+def test_a_review_date_within_weeks_is_named_ahead_of_time(tmp_path: Path, by: str, named: bool) -> None:
+    """45 days' notice: the day after `today` and the 45th are named; the 46th not yet, and `today` itself is
+    a problem (`corpus check` fails), not a notice."""
+    ahead = f'review_by = {by}\nreview_note = "mức giảm lệ phí"\nupdated = 2026-10-01\n'
+    variant(tmp_path, lambda t: re.sub(r"updated = .*\n", ahead, t))
+    notices = reviews_ahead(load_corpus(tmp_path, today=TODAY), today=TODAY)
+    assert bool(notices) == named
+    if named:
+        days = (dt.date.fromisoformat(by) - TODAY).days
+        assert notices == [
+            f"{tmp_path / 'procedures' / 'tam-tru.md'}: review date {by} in {days} day{'s' if days > 1 else ''} "
+            "(mức giảm lệ phí): re-check it before then, or `corpus check` fails from that day"
+        ]
