@@ -179,16 +179,22 @@ def test_index_build_refuses_a_broken_corpus_and_keeps_the_old_index(project: Pa
     assert run("list", "--json", "--index", str(project.index)).exit_code == 0
 
 
-def test_index_build_warns_of_a_lapsed_review_date_and_builds(project: Paths) -> None:
+def _review_in(project: Paths, days: int) -> dt.date:
+    """Give the passport page, checked 30 days ago, a review date `days` from today (negative: past)."""
     page = project.corpus / "procedures" / "ho-chieu.md"
     today = dt.date.today()
-    checked, due = today - dt.timedelta(days=30), today - dt.timedelta(days=1)  # checked, then the date came
+    checked, due = today - dt.timedelta(days=30), today + dt.timedelta(days=days)
     text = re.sub(
         r"\nupdated = .*\n",
         f'\nupdated = {checked}\nreview_by = {due}\nreview_note = "mức giảm lệ phí"\n',
         page.read_text("utf-8"),
     )
     page.write_text(text, "utf-8")
+    return due
+
+
+def test_index_build_warns_of_a_lapsed_review_date_and_builds(project: Paths) -> None:
+    _review_in(project, -1)  # checked, then the date came
     result = run("index", "build")
     assert result.exit_code == 0 and "Built" in result.stdout
     assert "warning: " in result.stderr and "ho-chieu.md:" in result.stderr and "mức giảm lệ phí" in result.stderr
@@ -196,15 +202,7 @@ def test_index_build_warns_of_a_lapsed_review_date_and_builds(project: Paths) ->
 
 
 def test_corpus_check_names_a_review_date_weeks_ahead_and_passes(project: Paths) -> None:
-    page = project.corpus / "procedures" / "ho-chieu.md"
-    today = dt.date.today()
-    checked, due = today - dt.timedelta(days=30), today + dt.timedelta(days=10)
-    text = re.sub(
-        r"\nupdated = .*\n",
-        f'\nupdated = {checked}\nreview_by = {due}\nreview_note = "mức giảm lệ phí"\n',
-        page.read_text("utf-8"),
-    )
-    page.write_text(text, "utf-8")
+    due = _review_in(project, 10)
     result = run("corpus", "check")
     assert result.exit_code == 0 and "no problems" in result.stdout
     assert f"ho-chieu.md: review date {due} in 10 days (mức giảm lệ phí)" in result.stderr
