@@ -22,7 +22,7 @@ from typing import NamedTuple, TypeVar
 from faq.config import AnalyzerConfig
 from faq.lexicon import Lexicon
 from faq.restore import Restorer
-from faq.spelling import Speller
+from faq.spelling import Speller, needs_speller, plain_syllables
 from faq.text import (
     char_ngrams,
     chunks,
@@ -58,17 +58,22 @@ class Analyzer:
         query_words: Iterable[str] = (),
         restorer: Restorer | Callable[[], Restorer] | None = None,
         speller: Speller | Callable[[], Speller] | None = None,
+        dictionary: Iterable[str] = (),
     ) -> None:
         """`query_words`: the multi-syllable words an index knows (`đăng_ký`). When given, queries are
         segmented by longest match against them instead of by underthesea (see `_segment_query`).
         `restorer`: the index's accented words by folded form, for queries typed without diacritics, or a
         function making it on first need (it costs tens of milliseconds on a large index; accented
-        queries never need it). `speller`: likewise, what repairs mistyped query syllables."""
+        queries never need it). `speller`: likewise, what repairs mistyped query syllables; with a
+        factory, `dictionary` (the syllables it will take as existing) lets a question whose syllables all
+        exist skip making it (`faq.spelling.needs_speller`)."""
         self.config = config
         self._restorer_source = restorer if config.restore else None
         self._restorer: Restorer | None = None
         self._speller_source = speller if config.repair else None
         self._speller: Speller | None = None
+        self._dictionary = tuple(dictionary)
+        self._plain: tuple[frozenset[str], frozenset[str]] | None = None
         self.lexicon = lexicon or Lexicon()
         self._query_words = frozenset(query_words)
         self._query_word_len = max((w.count("_") + 1 for w in self._query_words), default=0)
@@ -109,6 +114,11 @@ class Analyzer:
         if self._speller_source is None:
             return [list(c) for c in chunk_list]
         if self._speller is None:
+            if self._dictionary and not isinstance(self._speller_source, Speller):
+                if self._plain is None:
+                    self._plain = plain_syllables(self._dictionary, self.lexicon.stopwords)
+                if not needs_speller(chunk_list, self._plain):
+                    return [list(c) for c in chunk_list]
             self._speller = _made(self._speller_source, Speller)
         return self._speller.repair(chunk_list)
 

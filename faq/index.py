@@ -131,7 +131,14 @@ class Index:
         words = [t for t in vocab if "_" in t and " " not in t]
         restorer = self.restorer if self.analyzer_config.restore and vocab else None  # made on first need
         speller = self.speller if self.analyzer_config.repair and vocab else None  # likewise
-        return Analyzer(self.analyzer_config, self.lexicon, query_words=words, restorer=restorer, speller=speller)
+        return Analyzer(
+            self.analyzer_config,
+            self.lexicon,
+            query_words=words,
+            restorer=restorer,
+            speller=speller,
+            dictionary=self.dictionary,
+        )
 
     def restorer(self) -> Restorer:
         """Diacritic restoration from this index's word channel (faq.restore)."""
@@ -404,21 +411,24 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
     def js(obj: object) -> Callable[[BinaryIO], object]:
         return lambda fh: fh.write(json.dumps(obj, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 
-    def lines(items: Iterable[object]) -> Callable[[BinaryIO], object]:
-        return lambda fh: fh.writelines(records.encode_lines(items))
+    def lines(items: Iterable[object], name: str) -> Callable[[BinaryIO], object]:
+        def write(fh: BinaryIO) -> None:  # remembers where each line ends, for `arrays.npz` (written last)
+            arrays[f"{name}.ends"] = records.write_lines(fh, records.encode_lines(items))
+
+        return write
 
     return {
-        "arrays.npz": lambda fh: np.savez(fh, **arrays),
         "vocabulary.json": js(vocab),
         "ids.json": js({"documents": index.doc_ids, "question_passages": index.question_passages}),
-        "documents.jsonl": lines(_doc_to_json(d) for d in index.documents),
+        "documents.jsonl": lines((_doc_to_json(d) for d in index.documents), "documents"),
         "passages.jsonl": lines(
-            {"doc": p.doc, "kind": p.kind, "text": p.text, "answer": p.answer} for p in index.passages
+            ({"doc": p.doc, "kind": p.kind, "text": p.text, "answer": p.answer} for p in index.passages), "passages"
         ),
         "lexicon.json": js(index.lexicon.to_dict()),
         "dictionary.json": js(list(index.dictionary)),
         # the examples themselves are the lexicon's (lexicon.json), in the order of the matrix's columns
         "topics.json": js(sorted(topics.vocab, key=topics.vocab.get) if topics is not None else None),
+        "arrays.npz": lambda fh: np.savez(fh, **arrays),  # last: it holds the record ends found above
     }
 
 
@@ -520,16 +530,25 @@ def _load_build(directory: Path) -> Index:
         analyzer_config = analyzer_from_dict(manifest["analyzer"])
         search_config = SearchConfig.from_dict(manifest["search"])
         lexicon = Lexicon.from_dict(json.loads(raw["lexicon.json"][:]))
+        arrays = read_npz(raw["arrays.npz"])
+        # where each record ends, stored by the build (an index built before they were is scanned instead)
         documents = records.Records(
-            raw["documents.jsonl"], _doc_from_json, f"index {directory}: documents", REBUILD_HINT
+            raw["documents.jsonl"],
+            _doc_from_json,
+            f"index {directory}: documents",
+            REBUILD_HINT,
+            arrays.get("documents.ends"),
         )
         passages = records.Records(
-            raw["passages.jsonl"], lambda p: Passage(**p), f"index {directory}: passages", REBUILD_HINT
+            raw["passages.jsonl"],
+            lambda p: Passage(**p),
+            f"index {directory}: passages",
+            REBUILD_HINT,
+            arrays.get("passages.ends"),
         )
         ids = json.loads(raw["ids.json"][:])
         doc_ids, questions = [str(i) for i in ids["documents"]], int(ids["question_passages"])
         vocab_lists = json.loads(raw["vocabulary.json"][:])
-        arrays = read_npz(raw["arrays.npz"])
         channels = analyzer_config.channels()
         vocab = {c: {t: i for i, t in enumerate(vocab_lists[c])} for c in channels}
         idf = {c: arrays[f"idf.{c}"] for c in channels}

@@ -510,12 +510,43 @@ def test_a_record_of_the_wrong_shape_is_refused_when_read(built, tmp_path: Path)
     target = tmp_path / "forged"
     save_index(built[0], target)
     lines = (target / "documents.jsonl").read_bytes().splitlines(keepends=True)
-    forge(target.resolve(), "documents.jsonl", b"".join([b'{"id": ["not", "a", "document"]}\n'] * len(lines)))
-    loaded = load_index(target)  # counts and checksums agree: nothing is decoded yet
+    bad = b'{"id": ["not", "a", "document"]}'
+    same_lengths = b"".join(bad.ljust(len(line) - 1) + b"\n" for line in lines)  # the stored record ends fit
+    forge(target.resolve(), "documents.jsonl", same_lengths)
+    loaded = load_index(target)  # counts, checksums and record ends agree: nothing is decoded yet
     with pytest.raises(IndexError_, match="record 1 is inconsistent"):
         loaded.documents[0]
     result = run("ask", "--index", str(target), "--json", "tạm trú")
     assert result.exit_code == 4 and result.stderr.startswith("error: index ") and result.stderr.count("\n") == 1
+
+
+def test_records_that_do_not_end_where_the_build_wrote_them_are_refused_on_load(built, tmp_path: Path) -> None:
+    """The build stores where each record ends (a cold start need not scan for them); a records file whose
+    lines end elsewhere, even with a matching checksum, is refused before anything is shown."""
+    target = tmp_path / "forged"
+    save_index(built[0], target)
+    lines = (target / "passages.jsonl").read_bytes().splitlines(keepends=True)
+    other = next(i for i, line in enumerate(lines) if len(line) != len(lines[0]))
+    lines[0], lines[other] = lines[other], lines[0]  # two records of different lengths swapped
+    forge(target.resolve(), "passages.jsonl", b"".join(lines))
+    with pytest.raises(IndexError_, match="passages: the stored record offsets do not match the file"):
+        load_index(target)
+    result = run("ask", "--index", str(target), "--json", "tạm trú")
+    assert result.exit_code == 4 and result.stderr.startswith("error: index ") and result.stderr.count("\n") == 1
+
+
+def test_an_index_built_before_record_ends_were_stored_still_loads(built, tmp_path: Path) -> None:
+    """Without the stored ends the records are scanned for newlines, as before they were stored."""
+    target = tmp_path / "older"
+    save_index(built[0], target)
+    with np.load(target / "arrays.npz", allow_pickle=False) as real:
+        arrays = {k: real[k] for k in real.files if not k.endswith(".ends")}
+    assert len(arrays) < len(np.load(target / "arrays.npz").files)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    forge(target.resolve(), "arrays.npz", buf.getvalue())
+    older, index = load_index(target), built[0]
+    assert list(older.documents) == list(index.documents) and list(older.passages) == list(index.passages)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from dataclasses import replace
 
 from faq.index import load_index
 from faq.search import Searcher
-from faq.spelling import Speller, dictionary_syllables, edits, vni
+from faq.spelling import Speller, dictionary_syllables, edits, needs_speller, plain_syllables, vni
 
 WORDS = {
     "thủ_tục": 5,
@@ -152,3 +152,35 @@ def test_repair_brings_a_mistyped_question_to_its_answer_and_can_be_switched_off
 def test_right_letters_with_wrong_diacritics_keep_their_letters() -> None:
     s = Speller.from_frequencies({"mất": 2, "một": 9, "mặt": 1}, [], ["mất", "một", "mặt"])
     assert repair("mât", s) == "mất"  # not `một`, more common but one letter away
+
+
+QUESTIONS = [
+    "thủ tục đăng ký hộ khẩu",  # every syllable in the dictionary: the speller is not needed
+    "thu tuc dang ky ho khau",  # unaccented, likewise
+    "của cccd a1 10t",  # a stop word, an abbreviation, a licence class, a unit
+    "thhủ tục",  # a slip outside the dictionary
+    "kho6ng đươc5",  # VNI digits
+    "tcah hộ khẩu",  # unaccented slip
+    "đất đai",  # an index word, both syllables in the dictionary: no slip
+]
+
+
+def test_a_question_the_speller_could_not_change_skips_it_and_no_other() -> None:
+    """`needs_speller` says no only where repair gives the chunks back unchanged: the shortcut a cold
+    question takes when none of its syllables is mistyped is exact."""
+    plain = plain_syllables(DICTIONARY, ["của"])
+    for text in QUESTIONS:
+        chunks = [text.split()]
+        if not needs_speller(chunks, plain):
+            assert speller().repair(chunks) == chunks, text
+    needed = [t for t in QUESTIONS if needs_speller([t.split()], plain)]
+    assert needed == ["thhủ tục", "kho6ng đươc5", "tcah hộ khẩu"]
+
+
+def test_the_index_analyzer_builds_its_speller_only_for_a_slip(built) -> None:
+    index, _ = built
+    analyzer = index.analyzer()
+    assert analyzer.analyze("đăng ký tạm trú", query=True)["word"][:2] == ["đăng_ký", "tạm_trú"]
+    assert analyzer._speller is None  # nothing to repair: not built
+    assert analyzer.analyze("đăngg ký tạm trúu", query=True)["word"][:2] == ["đăng_ký", "tạm_trú"]
+    assert analyzer._speller is not None
