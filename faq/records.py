@@ -2,7 +2,8 @@
 
 A query shows five documents out of thousands; decoding every document and passage of a large index
 on load would dominate a cold `ask` (measured: 0.2 s of 0.4 s at 10,000 FAQ entries). The index keeps
-the raw bytes and the line offsets (one vectorised scan), and decodes a record the first time it is read.
+the raw bytes and the line offsets (stored by the build; one vectorised scan for an index built before
+they were, itself most of a cold start's load at 100,000), and decodes a record the first time it is read.
 """
 
 from __future__ import annotations
