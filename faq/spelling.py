@@ -248,8 +248,9 @@ class Speller:
 
 
 def plain_syllables(dictionary: Iterable[str], stopwords: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """Syllables any speller made from this dictionary and these stop words holds to exist, accented and
-    folded (`Speller.from_frequencies`: they are a part of its `valid`), known without the index's words."""
+    """Syllables any speller made from this (non-empty) dictionary and these stop words holds to exist,
+    accented and folded (`Speller.from_frequencies`: a part of its `valid`), known without the index's
+    words. With an empty dictionary a speller repairs nothing, so no question needs one anyway."""
     accented = frozenset(dictionary) | frozenset(s for w in stopwords for s in w.split())
     return accented, frozenset(fold(s) for s in accented)
 
