@@ -88,6 +88,24 @@ def test_ties_are_broken_by_id(built) -> None:
     assert [index.documents[i].id for i in order] == sorted(d.id for d in index.documents)
 
 
+def test_the_first_k_are_those_of_a_full_sort_under_exact_and_near_ties(built) -> None:
+    """`top` rounds only the scores near the k-th; with exact ties, ties at the 12th decimal and scores a
+    rounding step apart it still picks what `rank` (every score rounded, then sorted) puts first."""
+    searcher = Searcher(built[0])
+    n = len(built[0].documents)
+    rng = np.random.default_rng(7)
+    for trial in range(3000):
+        scores = rng.random(n) * (0.3, 1e-3, 1.5)[trial % 3]
+        if trial % 4 == 1:
+            scores = np.round(scores, 2)  # exact ties
+        elif trial % 4 == 2:  # near ties straddling the 12-decimal rounding
+            scores[: n // 2 + 1] = rng.random() + rng.integers(-3, 4, n // 2 + 1) * 3e-13
+        elif trial % 4 == 3:
+            scores[rng.random(n) < 0.5] = 0.0
+        for k in range(1, n):
+            assert list(searcher.top(scores, k)) == list(searcher.rank(scores)[:k]), (trial, k)
+
+
 def test_matched_passage_and_answer(built) -> None:
     index, _ = built
     hit = Searcher(index).search("lệ phí làm hộ chiếu bao nhiêu").hits[0]
