@@ -53,11 +53,11 @@ class Records(Sequence[T]):
         self._what, self._fix = what, fix
         if ends is None:
             ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0x0A)
-        elif not _ends_fit(blob, ends):
+            if len(blob) and (not len(ends) or ends[-1] != len(blob) - 1):
+                raise IndexError_(f"{what}: the last record is not terminated (truncated file); {fix}")
+        elif not _ends_fit(blob, ends):  # which holds the last one to the blob's end too
             raise IndexError_(f"{what}: the stored record offsets do not match the file; {fix}")
         ends = np.asarray(ends, dtype=np.int64)
-        if len(blob) and (not len(ends) or ends[-1] != len(blob) - 1):
-            raise IndexError_(f"{what}: the last record is not terminated (truncated file); {fix}")
         self._starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
         self._ends = ends
         self._cache: dict[int, T] = {}

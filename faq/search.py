@@ -356,7 +356,8 @@ class Searcher:
         kth = np.round(np.array([kth_raw]), 12)[0]
         near = np.flatnonzero(scores >= kth_raw - TOP_MARGIN)
         rounded = np.round(scores[near], 12)
-        candidates, rounded = near[rounded >= kth], rounded[rounded >= kth]
+        keep = rounded >= kth
+        candidates, rounded = near[keep], rounded[keep]
         return candidates[np.lexsort((self._ids[candidates], -rounded))][:k]
 
     def score(self, query: str) -> np.ndarray:

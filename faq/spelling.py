@@ -164,7 +164,7 @@ class Speller:
         )
 
     def _exists(self, syllable: str) -> bool:
-        return syllable in (self.valid if has_diacritics(syllable) else self.valid_folded)
+        return _known(syllable, self.valid, self.valid_folded)
 
     def repair_one(self, syllable: str, before: str = "", after: str = "") -> str:
         """The repair of one syllable between its neighbours as typed (`before`, `after`; "" for none); two
@@ -260,12 +260,14 @@ def needs_speller(chunk_list: Sequence[Sequence[str]], plain: tuple[frozenset[st
     repairable one outside `plain` (`plain_syllables`). When none could, repair gives the chunks back as
     they are, and a question need not build the speller, which reads every word of the index (about
     0.1 s of a cold `ask` at 100,000 FAQ entries)."""
-    accented, folded = plain
     return any(
-        _VNI_TYPED.fullmatch(s) or (Speller._repairable(s) and s not in (accented if has_diacritics(s) else folded))
-        for chunk in chunk_list
-        for s in chunk
+        _VNI_TYPED.fullmatch(s) or (Speller._repairable(s) and not _known(s, *plain)) for c in chunk_list for s in c
     )
+
+
+def _known(syllable: str, accented: frozenset[str], folded: frozenset[str]) -> bool:
+    """Whether a syllable is one of these: as typed when it carries diacritics, by its letters when not."""
+    return syllable in (accented if has_diacritics(syllable) else folded)
 
 
 # A syllable typed with the VNI input method whose keys were left as digits (`kho6ng`, `phat5`, `d9i`): two
