@@ -113,9 +113,10 @@ def result_to_json(result: Result) -> dict:
         "abstained": result.abstained,
         "confidence": round(result.confidence, 6),
         "referrals": [{"term": term, "handled_by": who} for term, who in result.referrals],
-        # like an example of another agency's subject (corpus/lexicon/other_topics.txt): a likeness, not a
-        # phrase the question names, so the example is given for the citizen to judge
-        "similar_to": {"example": result.topic[0], "handled_by": result.topic[1]} if result.topic else None,
+        # declined and more like an example of another agency's subject (corpus/lexicon/other_topics.txt)
+        # than like any page: a likeness, not a phrase the question names, so the example is given for the
+        # citizen to judge
+        "similar_to": {"example": topic[0], "handled_by": topic[1]} if (topic := shown_topic(result)) else None,
         "notes": list(result.notes),
         "results": [
             {
@@ -157,9 +158,16 @@ def render_referrals(result: Result) -> None:
     """Who handles the other agencies' matters the question names, once each."""
     for who in dict.fromkeys(who for _, who in result.referrals):
         out.print(f"Lưu ý: {who}", markup=False)
-    if result.topic and result.topic[1] not in {who for _, who in result.referrals}:
-        example, who = result.topic
+    topic = shown_topic(result)
+    if topic and topic[1] not in {who for _, who in result.referrals}:
+        example, who = topic
         out.print(f"Lưu ý: câu hỏi này giống việc của cơ quan khác (ví dụ: «{example}»). {who}", markup=False)
+
+
+def shown_topic(result: Result) -> tuple[str, str] | None:
+    """The other agency's example a declined question is more like than any page: an answered one is
+    ours, and a likeness beside it would only confuse."""
+    return result.topic if result.abstained else None
 
 
 def render_card(result: Result) -> None:
@@ -213,14 +221,18 @@ def render_explain(result: Result) -> None:
     if named and result.referral_weight < 1.0:
         named += " (in the story, not the question: half the penalty)"
     reasons = [f"names another agency's procedure: {named}"] if named else []
-    if result.topic:
-        reasons.append(f"is like another agency's example «{result.topic[0]}»")
+    if result.likeness != 1.0:  # faq.topics: below 1 more like another agency's example, above 1 more like a page
+        if result.topic:
+            like = f"is more like another agency's example «{result.topic[0]}» than like any page"
+        else:
+            like = "is more like a page than like any example of another agency's subject"
+        reasons.append(f"{like} (x{result.likeness:.3f})")
     why = "; ".join(reasons)
     first = result.hits[0] if result.hits else None
     own = (first.score - first.tie_break) / first.coverage_factor if first and first.coverage_factor else best
     out.print(
         f"confidence {result.confidence:.4f}"
-        + (f" (the first answer's score {own:.4f} lowered: {why})" if why else "")
+        + (f" (the first answer's score {own:.4f}, moved: {why})" if why else "")
         + (" (the first answer's score before term coverage and tie-break)" if not why and own != best else "")
         + f"; {'abstained' if result.abstained else 'answered'}",
         soft_wrap=True,
@@ -616,7 +628,7 @@ def eval_(
         bool,
         typer.Option(
             "--threshold-only",
-            help="With --tune: keep the weights, choose only when to decline (threshold, topic margin).",
+            help="With --tune: keep the weights, choose only when to decline (threshold, topic weight).",
         ),
     ] = False,
     tune_on: Annotated[Path | None, typer.Option("--tune-on", help="Dev set (default corpus/eval/dev.jsonl).")] = None,

@@ -73,9 +73,11 @@ class SearchConfig:
     # Confidence is multiplied by (1 - penalty) when the question names another agency's procedure
     # (corpus/lexicon/other_agencies.tsv): such questions share words with ours but are not ours.
     other_agency_penalty: float = 0.5
-    # The same penalty when the question is closer to an example of another agency's subject
-    # (corpus/lexicon/other_topics.txt) than to any page, by more than this (faq.topics); None = off.
-    topic_margin: float | None = None
+    # Confidence is also multiplied by exp(-topic_weight x gap), the gap being how much closer the
+    # question is to the nearest example of another agency's subject (corpus/lexicon/other_topics.txt)
+    # than to the nearest page (faq.topics): lowered the more it is like another agency's business,
+    # raised the more it is like ours. 0 = off (the examples are not read).
+    topic_weight: float = 0.0
     # Ranking: each document's score times (the share of the query's informativeness it contains)^this:
     # the idf of the query's diacritic-free terms found anywhere in the document over their total. A page
     # that matches `mất` and `báo ở đâu` but not `xe đạp điện` yields to one that has all three.

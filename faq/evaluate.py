@@ -191,7 +191,7 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         "− tie-break": (index, replace(search, tie_break=0.0)),
         "− lexicon": (build_index(index.documents, cfg, type(lex)(), search), search),
         # the lexicon's examples of other agencies' subjects (faq.topics), the rest of the lexicon kept
-        "− topic examples": (index, replace(search, topic_margin=None)),
+        "− topic examples": (index, replace(search, topic_weight=0.0)),
         # restoration acts on queries alone: the same index, read by an analyzer without it
         "− diacritic restoration": (replace(index, analyzer_config=replace(cfg, restore=False)), search),
         "− typo repair": (replace(index, analyzer_config=replace(cfg, repair=False)), search),

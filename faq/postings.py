@@ -52,6 +52,21 @@ class Postings:
             return "a column is out of range"
         return None
 
+    def within_budget(self, terms: np.ndarray, weights: np.ndarray, budget: int) -> tuple[np.ndarray, np.ndarray]:
+        """The terms (and their weights), most informative first, until their rows hold more than `budget`
+        postings; the first always, and all of them when `budget` is 0 or they fit. Common terms have the
+        longest rows and add the least: on a large corpus this bounds a query's work."""
+        if not budget or not len(terms):
+            return terms, weights
+        lengths = self.indptr[terms + 1] - self.indptr[terms]
+        if lengths.sum() <= budget:
+            return terms, weights
+        order = np.lexsort((terms, -weights))  # highest weight first, ties by term id
+        within = np.cumsum(lengths[order]) <= budget
+        within[0] = True  # always the most informative term
+        keep = np.sort(order[within])
+        return terms[keep], weights[keep]
+
     def weighted_sum(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Σ_k weights[k] * row(terms[k]) as a dense vector of length shape[1]."""
         return self.rows(terms).weighted_sum(weights)

@@ -12,6 +12,7 @@ each (channel, field, term) contribution, the tie-break's included, and they add
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -63,11 +64,13 @@ class Result:
     hits: tuple[Hit, ...]
     truncated: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
-    confidence: float = 0.0  # the best score, lowered when the question names another agency's procedure
+    confidence: float = 0.0  # the best score, discounted and scaled by likeness as `Searcher.confidence` says
     referrals: tuple[tuple[str, str], ...] = ()  # (term, who handles it) from the other-agencies lexicon
     referral_weight: float = 0.0  # share of the other-agency penalty applied (Searcher.referral_weight)
-    # (example, who handles it): the question is like this example of another agency's subject (faq.topics)
+    # (example, who handles it): the question is more like this example of another agency's subject than
+    # like any page (faq.topics); people are shown it only when the answer is declined
     topic: tuple[str, str] | None = None
+    likeness: float = 1.0  # the factor in `confidence` for that likeness (Searcher.confidence), 1 when off
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,8 @@ class QueryVectors:
     weights: dict[str, float]  # channel -> weight for this query
     referrals: tuple[tuple[str, str], ...] = ()  # other agencies' procedures the query names
     referral_weight: float = 0.0  # share of the other-agency penalty due: 1 asked about, 0.5 only told of
-    # (example, who handles it) when the query is closer to that example of another agency's subject than
-    # to any page by more than the margin (faq.topics)
-    topic: tuple[str, str] | None = None
+    topic: int = -1  # the closest example of another agency's subject (faq.topics), -1 for none or when off
+    topic_gap: float = 0.0  # how much closer that example is than the closest page (Topics.closest)
 
 
 class Display(NamedTuple):
@@ -156,25 +158,19 @@ class Searcher:
             terms[c] = (idx, w)
         named = self.analyzer.referrals(chunk_list)
         weight = self.referral_weight(query, named)
-        margin, topic = self.config.topic_margin, None
-        if margin is not None and weight < 1.0:  # a question asking about a listed term is penalised in full already
-            example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, []), margin)
-            if example >= 0 and gap > margin:
-                topics = self.index.topics
-                assert topics is not None
-                topic, weight = (topics.text[example], topics.who[example]), 1.0
+        example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0)
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
-        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, topic)
+        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, example, gap)
 
-    def closest_topic(self, tokens: Sequence[str], beyond: float | None = None) -> tuple[int, float]:
-        """The example of another agency's subject closest to the query's folded tokens, and how much
-        closer it is than the closest page (`faq.topics`, `Topics.closest` for `beyond`); (-1, 0.0)
-        without examples or shared terms."""
+    def closest_topic(self, tokens: Sequence[str]) -> tuple[int, float]:
+        """The example of another agency's subject closest to the query's folded tokens (-1 when none
+        shares a term) and how much closer it is than the closest page (`faq.topics`); (-1, 0.0) without
+        examples."""
         topics = self.index.topics
         if topics is None:
             return -1, 0.0
         idx, w = vectorize(tokens, topics.vocab, topics.idf)
-        return topics.closest(idx, w, beyond)
+        return topics.closest(idx, w, self.config.max_postings)
 
     def referral_weight(self, query: str, named: Sequence[Referral]) -> float:
         """1 when the question asks about another agency's procedure, 0.5 when only the story around it
@@ -191,18 +187,7 @@ class Searcher:
 
     def _within_budget(self, channel: str, idx: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The query's terms, most informative first, until their postings exceed the work budget."""
-        budget = self.config.max_postings
-        if not budget or not len(idx):
-            return idx, w
-        indptr = self.index.postings[channel].indptr
-        lengths = indptr[idx + 1] - indptr[idx]
-        if lengths.sum() <= budget:
-            return idx, w
-        order = np.lexsort((idx, -w))  # highest weight first, ties by term id
-        within = np.cumsum(lengths[order]) <= budget
-        within[0] = True  # always the most informative term
-        keep = np.sort(order[within])
-        return idx[keep], w[keep]
+        return self.index.postings[channel].within_budget(idx, w, self.config.max_postings)
 
     def words_comparable(self, query: str, accented: bool | None = None) -> bool:
         """Whether the query's word channel can meet the documents' accented words: it was typed with
@@ -369,11 +354,21 @@ class Searcher:
         qv = self.vectors(query[:MAX_QUERY_CHARS])
         raw, questions, _, rows = self.score_vector(qv)
         ranked, _, _, first = self.ordering(qv, raw, questions, rows, 1)
-        return ranked, self.confidence(float(raw[first[0]]) if len(first) else 0.0, qv.referral_weight)
+        return ranked, self.confidence(float(raw[first[0]]) if len(first) else 0.0, qv)
 
-    def confidence(self, best: float, referral_weight: float) -> float:
-        """How sure we are of the best answer: its score, discounted when another agency is named."""
-        return discounted(best, self.config.other_agency_penalty, referral_weight)
+    def confidence(self, best: float, qv: QueryVectors) -> float:
+        """How sure we are of the best answer: its score, discounted when another agency is named, and
+        scaled by how much more (or less) the question is like another agency's business than ours."""
+        discount = discounted(best, self.config.other_agency_penalty, qv.referral_weight)
+        return discount * likeness(qv.topic_gap, self.config.topic_weight)
+
+    def topic_of(self, qv: QueryVectors) -> tuple[str, str] | None:
+        """(example, who handles it) when the question is more like that example of another agency's
+        subject than like any page."""
+        topics = self.index.topics
+        if topics is None or qv.topic < 0 or qv.topic_gap <= 0.0:
+            return None
+        return topics.text[qv.topic], topics.who[qv.topic]
 
     def abstains(self, confidence: float) -> bool:
         return confidence < self.config.threshold or confidence <= 0.0
@@ -396,10 +391,12 @@ class Searcher:
             for d in order
         )
         referrals = qv.referrals
-        confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv.referral_weight)
+        confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
-        return Result(query, abstained, hits, truncated, notes, confidence, referrals, qv.referral_weight, qv.topic)
+        like = likeness(qv.topic_gap, self.config.topic_weight)
+        topic = self.topic_of(qv)
+        return Result(query, abstained, hits, truncated, notes, confidence, referrals, qv.referral_weight, topic, like)
 
     def _question_rows(self, d: int) -> np.ndarray:
         lo, hi = np.searchsorted(self._question_doc, [d, d + 1])
@@ -593,6 +590,15 @@ def discounted(best, penalty: float, referral_weight):
     """The best score lowered by the other-agency penalty, in the share due (Searcher.referral_weight);
     on floats for a query, on arrays for the tuner (faq.tuning), so both judge alike."""
     return best * (1.0 - penalty * referral_weight)
+
+
+def likeness(gap, weight: float):
+    """The confidence factor for a question's topic gap (`Topics.closest`): exp(-weight x gap), below 1
+    when it is more like another agency's example than like any page, above 1 when less; on floats for a
+    query, on arrays for the tuner (faq.tuning), so both judge alike."""
+    if isinstance(gap, np.ndarray):
+        return np.exp(-weight * gap)
+    return math.exp(-weight * gap)
 
 
 def _word_set(text: str) -> set[str]:

@@ -4,10 +4,13 @@ The other-agencies list (`other_agencies.tsv`) finds a phrase, so a citizen who 
 agency's business in other words passes it by: the entry `thuế cho thuê` did not catch `cho thuê trọ
 thì phải kê khai và đóng thuế`. Here each subject is a block of example questions, and each police
 page is its title, aliases and sample questions, all in one TF-IDF space over diacritic-free syllables
-and syllable pairs (the `folded` channel; examples analysed as questions are). A question whose closest example
-is closer than its closest page by more than `SearchConfig.topic_margin` is taken for another agency's
-business (`Searcher.vectors`): the other-agency penalty applies and the example's agency is shown, as
-for a listed term. The margin is chosen on dev with the threshold (`faq.tuning`).
+and syllable pairs (the `folded` channel; examples analysed as questions are). The gap between a
+question's closest example and its closest page scales its confidence by exp(-`SearchConfig.topic_weight`
+x gap) (`Searcher.confidence`): the more it is like another agency's business, the less sure the answer,
+and the more it is like a page, the surer. A declined question more like an example than like any page
+is shown the example's agency. The weight is chosen on dev with the threshold (`faq.tuning`); a fixed
+margin above which the full other-agency penalty applied, measured against it, declined fewer
+off-topic messages at the same false abstention (README, nineteenth session).
 
 Built with the index (scikit-learn, like the rest of it); at query time two weighted sums over the
 query's own terms, from the folded tokens the search has already made.
@@ -38,30 +41,29 @@ class Topics:
     who: tuple[str, ...]  # per example: who handles it, shown to citizens
     text: tuple[str, ...]  # per example: the question as written
 
-    def closest(self, terms: np.ndarray, weights: np.ndarray, beyond: float | None = None) -> tuple[int, float]:
-        """The example closest to a query vector (its terms and weights in this space) and by how much
-        it is closer than the closest page; (-1, 0.0) when the query shares no term with any example.
-        With `beyond`, the pages are not read when the example itself is no closer than that (a gap
-        cannot exceed it then): the example's own similarity is returned as the gap's upper bound. The
-        pages are every document, so this spares most questions a sum over the whole corpus."""
+    def closest(self, terms: np.ndarray, weights: np.ndarray, budget: int = 0) -> tuple[int, float]:
+        """The example closest to a query vector (its terms and weights in this space), or -1 when the
+        query shares no term with any example, and the gap: the closest example's similarity minus the
+        closest page's (each 0 when nothing is shared), positive when the question is more like another
+        agency's business than like any page. The pages are read within the search's work `budget`
+        (`Postings.within_budget`): on a large corpus the closest page's similarity is then that of the
+        query's most informative terms, and the gap a little wider than exact."""
         if not len(terms):
             return -1, 0.0
         example = self.examples.weighted_sum(terms, weights)
-        best = int(np.argmax(example))
-        if example[best] <= 0.0:
-            return -1, 0.0
-        if beyond is not None and example[best] <= beyond:
-            return best, float(example[best])
-        page = self.pages.weighted_sum(terms, weights)
-        return best, float(example[best] - (page.max() if len(page) else 0.0))
+        best = int(np.argmax(example)) if len(example) else -1
+        near = float(example[best]) if best >= 0 else 0.0
+        page = self.pages.weighted_sum(*self.pages.within_budget(terms, weights, budget))
+        gap = near - (float(page.max()) if len(page) else 0.0)
+        return (best if near > 0.0 else -1), gap
 
 
 def page_text(doc: Document) -> str:
     """What a page is asked as: its title, aliases and sample questions as one text (a FAQ row without
     any of them: its answer), a chunk each so that no syllable pair spans two. One vector a page, not
     its best passage: a long text's vector is as diluted for a police page as for a FAQ answer, so the
-    margin means the same on either (measured: per passage, the margin chosen on dev declined 14.7% of
-    the first general set's genuine questions, against 3.8%)."""
+    gap means the same on either (measured with the earlier fixed margin: per passage, the margin chosen
+    on dev declined 14.7% of the first general set's genuine questions, against 3.8%)."""
     parts = [doc.title, *doc.aliases, *doc.questions]
     parts = [p for p in parts if p] or [s.text for s in doc.sections if s.text] or [doc.label]
     return "\n".join(parts)

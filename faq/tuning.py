@@ -13,10 +13,10 @@ variance-reduction choice, made before looking at test results). Then the other-
 the term-coverage exponent (`SearchConfig.term_coverage`) are chosen together on a small grid. Then the
 tie-break between the first two (`SearchConfig.tie_break`) on its own grid, each value a full run of the
 searcher on dev (it reorders results, which the cache of cosines does not model), and the threshold
-again on that run. Last, with the threshold, how much closer a question must be to an example of
-another agency's subject than to any page to count as one (`SearchConfig.topic_margin`, `faq.topics`):
-it moves declining only, so it is chosen by abstention F1 within the false-abstention cap. The test set
-is never seen here.
+again on that run. Last, with the threshold, how much a question's likeness to an example of another
+agency's subject, against its likeness to the pages, moves its confidence (`SearchConfig.topic_weight`,
+`faq.topics`): it moves declining only, so it is chosen by abstention F1 within the false-abstention cap.
+The test set is never seen here.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def _objective(
 PENALTIES = (0.0, 0.25, 0.5, 0.75, 0.9)
 TERM_COVERAGE = (0.0, 0.25, 0.5, 0.75, 1.0)
 TIE_BREAKS = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5)
-TOPIC_MARGINS = (None, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05)  # None: examples of other subjects unused
+TOPIC_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)  # 0: examples of other subjects unused
 
 
 def tune_tie_break(index: Index, dev: Sequence[EvalQuery], config: SearchConfig) -> tuple[SearchConfig, float]:
@@ -181,7 +181,7 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
             if best is None or result[0] > best[0] + 1e-9:
                 config, best = trial, result
     config, ranking = tune_tie_break(index, dev, replace(config, threshold=best[3]))
-    config, declining = tune_topic_margin(index, dev, config)
+    config, declining = tune_topic_weight(index, dev, config)
     summary = (
         f"dev objective {start[0]:.4f} (defaults) -> {best[0]:.4f} (acc@1 {best[1]:.4f}, MRR@10 {best[2]:.4f}); "
         f"best single sample {scored[0][0]:.4f}; other-agency penalty {config.other_agency_penalty}, "
@@ -191,15 +191,15 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
     return config, summary
 
 
-def tune_topic_margin(index: Index, dev: Sequence[EvalQuery], config: SearchConfig) -> tuple[SearchConfig, str]:
-    """`config` with the topic margin and the threshold that decline best on dev: the best abstention F1
-    within the false-abstention cap over `TOPIC_MARGINS`, each a run of the searcher with its own best
-    threshold; of equals, the one listed first (off, then the widest margin: the least declining)."""
-    margins = TOPIC_MARGINS if index.topics is not None else (None,)
+def tune_topic_weight(index: Index, dev: Sequence[EvalQuery], config: SearchConfig) -> tuple[SearchConfig, str]:
+    """`config` with the topic weight and the threshold that decline best on dev: the best abstention F1
+    within the false-abstention cap over `TOPIC_WEIGHTS`, each a run of the searcher with its own best
+    threshold; of equals, the one listed first (off, then the lightest: confidence moved the least)."""
+    weights = TOPIC_WEIGHTS if index.topics is not None else (0.0,)
     best: tuple[float, SearchConfig] | None = None
-    for margin in margins:
-        trial = replace(config, topic_margin=margin)
-        run = run_system("topic margin", searcher_system(Searcher(index, trial)), dev, trial.threshold)
+    for weight in weights:
+        trial = replace(config, topic_weight=weight)
+        run = run_system("topic weight", searcher_system(Searcher(index, trial)), dev, trial.threshold)
         threshold, f1 = best_threshold_of(run, DEV_FALSE_ABSTENTION_CAP)
         if best is None or f1 > best[0] + 1e-9:
             best = (f1, replace(trial, threshold=threshold))
@@ -207,14 +207,14 @@ def tune_topic_margin(index: Index, dev: Sequence[EvalQuery], config: SearchConf
     chosen = best[1]
     return (
         chosen,
-        f"topic margin {chosen.topic_margin}, threshold {chosen.threshold:.4f} (dev abstention F1 {best[0]:.4f})",
+        f"topic weight {chosen.topic_weight}, threshold {chosen.threshold:.4f} (dev abstention F1 {best[0]:.4f})",
     )
 
 
 def tune_threshold_only(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, str]:
     """The index's search configuration with only the declining chosen again on dev: the threshold and
-    the topic margin, as `tune_search` chooses them last. For when dev has gained out-of-scope messages
+    the topic weight, as `tune_search` chooses them last. For when dev has gained out-of-scope messages
     or the lexicon's examples of other subjects changed: every ranking stays as it was."""
     config = index.search_config
-    chosen, summary = tune_topic_margin(index, dev, config)
+    chosen, summary = tune_topic_weight(index, dev, config)
     return chosen, f"threshold {config.threshold:.4f} -> {summary}; weights kept"

@@ -39,17 +39,22 @@ def test_ask_json_tells_a_bot_who_handles_another_agencys_question(project: Path
 
 
 def test_ask_shows_the_example_a_question_for_another_agency_is_like(project: Paths) -> None:
-    """A likeness (faq.topics) is a guess, not a phrase the citizen wrote: the citizen sees the example
-    it rests on beside who handles it, and a bot gets both (`similar_to`), not a listed term."""
-    project.tuning.write_text(json.dumps({"topic_margin": 0.2}), "utf-8")
+    """A likeness (faq.topics) is a guess, not a phrase the citizen wrote: a declined question is shown
+    the example it rests on beside who handles it, and a bot gets both (`similar_to`), not a listed term.
+    Answered, the question is taken for ours, and no likeness is shown beside the answer."""
     question = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"
+    project.tuning.write_text(json.dumps({"topic_weight": 2.0}), "utf-8")
     data = json.loads(run("ask", "--json", question).stdout)
     assert data["abstained"] and data["referrals"] == []
     assert data["similar_to"]["handled_by"] == "Thuế cho thuê nhà do cơ quan thuế giải quyết."
     shown = run("ask", question).stdout
     assert "giống việc của cơ quan khác" in shown and data["similar_to"]["example"] in " ".join(shown.split())
-    explained = run("ask", "--explain", question).stdout
-    assert "is like another agency's example" in " ".join(explained.split())
+    explained = " ".join(run("ask", "--explain", question).stdout.split())
+    assert "is more like another agency's example «" in explained and "than like any page (x0." in explained
+    project.tuning.write_text(json.dumps({"topic_weight": 2.0, "threshold": 0.0}), "utf-8")
+    data = json.loads(run("ask", "--json", question).stdout)
+    assert not data["abstained"] and data["similar_to"] is None
+    assert "giống việc của cơ quan khác" not in run("ask", question).stdout
 
 
 def test_ask_prints_an_answer_card(project: Paths) -> None:

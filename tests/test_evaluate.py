@@ -344,7 +344,7 @@ def test_threshold_only_tuning_keeps_every_weight(project: Paths, tmp_path: Path
     assert tuned.exit_code == 0, tuned.output
     after = json.loads(own.read_text("utf-8"))
     assert after["threshold"] > 0.0  # the bare `xe máy` and the divorce are declined now
-    declining = ("threshold", "topic_margin")  # chosen together (faq.tuning.tune_topic_margin)
+    declining = ("threshold", "topic_weight")  # chosen together (faq.tuning.tune_topic_weight)
     assert {k: v for k, v in after.items() if k not in declining} == {
         k: v for k, v in before.items() if k not in declining
     }

@@ -1,3 +1,4 @@
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -313,8 +314,10 @@ def test_the_tie_break_lets_the_words_the_first_two_do_not_share_decide(tmp_path
     assert added and all(fold(t) in ("het", "han", "het han") for t in added)  # only what the other lacks
     for hit in broken.hits:
         assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
-    # confidence stays the first answer's own score: the tie-break orders, it does not make surer
-    assert broken.confidence == pytest.approx((first.score - first.tie_break) / first.coverage_factor)
+    # confidence stays the first answer's own score (times its topic likeness): the tie-break orders, it
+    # does not make surer
+    own = (first.score - first.tie_break) / first.coverage_factor
+    assert broken.confidence == pytest.approx(own * broken.likeness)
 
 
 def test_the_tie_break_weight_is_chosen_on_dev(tmp_path) -> None:
@@ -458,32 +461,51 @@ TAX = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"
 
 
 def test_a_question_like_an_example_of_another_agencys_subject_is_referred_there(built) -> None:
-    """`other_topics.txt` (faq.topics): a landlord asking about tax in words no listed term holds gets
-    the other-agency penalty and the tax office; a residence question about the same rented room does
-    not. With the margin off (None), or wider than the question's lead, nothing changes."""
+    """`other_topics.txt` (faq.topics): a landlord asking about tax in words no listed term holds is more
+    like the tax examples than like any page, so its confidence falls by exp(-weight x gap) and it gets
+    the tax office; a residence question about the same rented room is more like a page, and its
+    confidence rises by the same rule. With the weight 0, the examples are not read."""
     index, _ = built
-    on = Searcher(index, replace(index.search_config, threshold=0.01, other_agency_penalty=0.5, topic_margin=0.2))
-    off = Searcher(index, replace(on.config, topic_margin=None))
+    on = Searcher(index, replace(index.search_config, threshold=0.01, other_agency_penalty=0.5, topic_weight=2.0))
+    off = Searcher(index, replace(on.config, topic_weight=0.0))
     referred, plain = on.search(TAX), off.search(TAX)
     assert referred.topic is not None and referred.topic[1] == "Thuế cho thuê nhà do cơ quan thuế giải quyết."
-    assert referred.referrals == () and plain.topic is None
-    assert referred.confidence == pytest.approx(plain.confidence * 0.5)
-    lead = on.closest_topic(on.analyzer.analyze(TAX, query=True)["folded"])[1]
-    assert lead == on.closest_topic(on.analyzer.analyze(TAX, query=True)["folded"], 0.2)[1]  # exact beyond it
-    assert 0.2 < lead and Searcher(index, replace(on.config, topic_margin=lead + 0.01)).search(TAX).topic is None
-    off.closest_topic = lambda *_: pytest.fail("the margin off: the examples are not read")  # type: ignore[method-assign]
-    assert off.vectors(TAX).topic is None
+    assert referred.referrals == () and plain.topic is None and plain.likeness == 1.0
+    gap = on.closest_topic(on.analyzer.analyze(TAX, query=True)["folded"])[1]
+    assert gap > 0 and referred.likeness == pytest.approx(math.exp(-2.0 * gap)) and referred.likeness < 1.0
+    assert referred.confidence == pytest.approx(plain.confidence * referred.likeness)
+    off.closest_topic = lambda *_: pytest.fail("the weight 0: the examples are not read")  # type: ignore[method-assign]
+    assert off.vectors(TAX).topic == -1 and off.vectors(TAX).topic_gap == 0.0
     residence = "đăng ký tạm trú cho sinh viên thuê trọ cần gì"
-    assert on.closest_topic(on.analyzer.analyze(residence, query=True)["folded"])[1] < 0  # a page is closer
-    assert on.search(residence).topic is None and on.search(residence).confidence == off.search(residence).confidence
+    gap = on.closest_topic(on.analyzer.analyze(residence, query=True)["folded"])[1]
+    assert gap < 0  # a page is closer
+    mine, plain = on.search(residence), off.search(residence)
+    assert mine.topic is None and mine.confidence == pytest.approx(plain.confidence * math.exp(-2.0 * gap))
+    assert mine.confidence > plain.confidence
 
 
-def test_the_tuner_chooses_a_topic_margin_only_when_it_declines_better(built) -> None:
-    """`tune_topic_margin` keeps the margin off when examples of other subjects do not help on dev, and
+def test_the_topic_gap_counts_the_closest_page_when_no_example_shares_a_term(built) -> None:
+    """A question sharing no term with any example is as unlike them as can be: its gap is minus its
+    closest page's similarity, not 0, so that sharing a word with some example never raises confidence."""
+    index, _ = built
+    topics = index.topics
+    assert topics is not None
+    used = set(np.flatnonzero(np.diff(topics.examples.indptr)))  # terms with an example posting
+    only_pages = [i for i in range(len(topics.idf)) if i not in used]
+    assert only_pages, "the fixture has page terms no example uses"
+    terms = np.array(only_pages[:1])
+    example, gap = topics.closest(terms, np.ones(1))
+    page = topics.pages.weighted_sum(terms, np.ones(1)).max()
+    assert example == -1 and page > 0 and gap == pytest.approx(-page)
+    assert topics.closest(np.array([], dtype=np.int64), np.array([])) == (-1, 0.0)
+
+
+def test_the_tuner_chooses_a_topic_weight_only_when_it_declines_better(built) -> None:
+    """`tune_topic_weight` keeps the weight 0 when examples of other subjects do not help on dev, and
     chooses one when an off-topic question scores above genuine ones and only its likeness to an
     example (a lost bank card, against the ID-card page) tells it apart."""
     from faq.evaluate import EvalQuery
-    from faq.tuning import tune_topic_margin
+    from faq.tuning import tune_topic_weight
 
     index, _ = built
     genuine = [
@@ -492,12 +514,30 @@ def test_the_tuner_chooses_a_topic_margin_only_when_it_declines_better(built) ->
         EvalQuery("hộ chiếu gắn chíp làm ở đâu", ("ho-chieu",), "typo"),
     ]
     config = replace(index.search_config, threshold=0.01)
-    kept, _ = tune_topic_margin(index, genuine, config)
-    assert kept.topic_margin is None
+    kept, _ = tune_topic_weight(index, genuine, config)
+    assert kept.topic_weight == 0.0
     card = EvalQuery("làm lại thẻ ngân hàng bị mất ở đâu", (), "out_of_scope")
     unaided = Searcher(index, config)
     assert unaided.search(card.query).confidence > min(unaided.search(q.query).confidence for q in genuine)
-    chosen, summary = tune_topic_margin(index, [*genuine, card], config)
-    assert chosen.topic_margin is not None and "topic margin" in summary
+    chosen, summary = tune_topic_weight(index, [*genuine, card], config)
+    assert chosen.topic_weight > 0.0 and "topic weight" in summary
     assert Searcher(index, chosen).search(card.query).abstained
     assert not any(Searcher(index, chosen).search(q.query).abstained for q in genuine)
+
+
+def test_the_topic_pages_are_read_within_the_work_budget(built) -> None:
+    """On a large corpus the closest page is looked for among the query's most informative terms, as
+    the channels' postings are (`Postings.within_budget`): the closest page's similarity can only fall,
+    and the gap only widen; within the budget (every corpus the project evaluates) it is exact."""
+    from faq.index import vectorize
+
+    index, _ = built
+    topics = index.topics
+    assert topics is not None
+    tokens = Searcher(index).analyzer.analyze(TAX, query=True)["folded"]
+    idx, w = vectorize(tokens, topics.vocab, topics.idf)
+    exact = topics.closest(idx, w)
+    assert topics.closest(idx, w, 1_000_000) == exact
+    assert len(topics.pages.within_budget(idx, w, 5)[0]) < len(idx)  # a budget of 5 does cut here
+    tight = topics.closest(idx, w, 5)
+    assert tight[0] == exact[0] and tight[1] > exact[1]  # the cut terms were on the closest page
