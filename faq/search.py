@@ -592,12 +592,9 @@ def discounted(best, penalty: float, referral_weight):
     return best * (1.0 - penalty * referral_weight)
 
 
-def likeness(gap, weight: float):
+def likeness(gap: float, weight: float) -> float:
     """The confidence factor for a question's topic gap (`Topics.closest`): exp(-weight x gap), below 1
-    when it is more like another agency's example than like any page, above 1 when less; on floats for a
-    query, on arrays for the tuner (faq.tuning), so both judge alike."""
-    if isinstance(gap, np.ndarray):
-        return np.exp(-weight * gap)
+    when it is more like another agency's example than like any page, above 1 when less, 1 when off."""
     return math.exp(-weight * gap)
 
 
