@@ -529,17 +529,36 @@ class _LineCounter:
         return self.line
 
 
+CSV_DELIMITERS = (",", ";", "\t", "|")  # `;`: what Excel writes where the decimal mark is a comma (vi-VN)
+CSV_REQUIRED = ("id", "question", "answer")
+
+
+def csv_delimiter(header: str) -> str:
+    """The separator of a CSV table, read off its header: the first of CSV_DELIMITERS that splits it into
+    columns naming id, question and answer; a comma when none does (its error names what is missing)."""
+    for delimiter in CSV_DELIMITERS:
+        columns = {c.strip().lower() for c in next(csv.reader([header], delimiter=delimiter), [])}
+        if columns.issuperset(CSV_REQUIRED):
+            return delimiter
+    return ","
+
+
 def _csv_records(raw: str, path: str, problems: list[Problem]) -> list[Document]:
     """Rows of a CSV table. A plain csv.reader, so blank lines are skipped but counted in line numbers."""
-    reader = csv.reader(io.StringIO(raw, newline=""))
+    reader = csv.reader(io.StringIO(raw, newline=""), delimiter=csv_delimiter(raw.split("\n", 1)[0]))
     docs: list[Document] = []
     start = 1
     try:
         columns = [c.strip().lower() for c in next(reader, [])]
-        missing = [c for c in ("id", "question", "answer") if c not in columns]
+        missing = [c for c in CSV_REQUIRED if c not in columns]
         if missing:
             problems.append(
-                Problem(path, 1, f"missing column(s) {', '.join(missing)}; the header needs id,question,answer")
+                Problem(
+                    path,
+                    1,
+                    f"missing column(s) {', '.join(missing)}; the header needs id,question,answer "
+                    "(separated by commas, semicolons, tabs or |)",
+                )
             )
             return []
         start = reader.line_num + 1

@@ -1,4 +1,6 @@
+import csv
 import datetime as dt
+import io
 import json
 import re
 import shutil
@@ -7,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from faq.corpus import check_corpus, load_corpus, parse_faq_file, reviews_ahead
+from faq.corpus import check_corpus, csv_delimiter, load_corpus, parse_faq_file, reviews_ahead
 from faq.errors import CorpusError
 
 DATA = Path(__file__).parent / "data"
@@ -132,7 +134,35 @@ def test_csv_missing_columns(tmp_path: Path) -> None:
     path = tmp_path / "faq.csv"
     path.write_text("id,answer\nq1,x\n", "utf-8")
     _, problems = parse_faq_file(path)
-    assert str(problems[0]).endswith("faq.csv:1: missing column(s) question; the header needs id,question,answer")
+    assert str(problems[0]).endswith(
+        "faq.csv:1: missing column(s) question; the header needs id,question,answer "
+        "(separated by commas, semicolons, tabs or |)"
+    )
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_csv_separated_otherwise_is_read_by_its_header(tmp_path: Path, sep: str) -> None:
+    """Excel in a Vietnamese locale saves `;`-separated CSV, other tools tabs or `|`: the header says
+    which, so a comma inside an answer stays text and the columns come out the same."""
+    path = tmp_path / "faq.csv"
+    rows = [
+        ["ID", "Question", "Answer", "aliases"],
+        ["q1", "Mất xe, báo ở đâu?", 'Đến "Công an xã", mang giấy tờ', "a|b"],
+    ]
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=sep, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), "utf-8")
+    docs, problems = parse_faq_file(path)
+    assert problems == []
+    assert [(d.id, d.questions, d.sections[0].text, d.aliases) for d in docs] == [
+        ("q1", ("Mất xe, báo ở đâu?",), 'Đến "Công an xã", mang giấy tờ', ("a", "b"))
+    ]
+
+
+def test_csv_delimiter_is_a_comma_unless_another_names_the_columns() -> None:
+    assert csv_delimiter("id,question,answer,note;x") == ","
+    assert csv_delimiter("id;question;answer") == ";"
+    assert csv_delimiter("id;cau_hoi;tra_loi") == ","  # none fits: the comma's error names what is missing
 
 
 def test_csv_line_numbers_follow_quoted_newlines(tmp_path: Path) -> None:

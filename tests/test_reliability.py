@@ -426,7 +426,8 @@ def test_a_csv_without_the_required_columns(served: Paths, tmp_path: Path) -> No
     path.write_text("\ufeffid,cau_hoi,tra_loi\nq1,a,b\n", "utf-8")
     code, lines = build_from(path, "--out", str(tmp_path / "x"))
     assert code == 3 and lines[1:] == [
-        f"{path}:1: missing column(s) question, answer; the header needs id,question,answer"
+        f"{path}:1: missing column(s) question, answer; the header needs id,question,answer "
+        "(separated by commas, semicolons, tabs or |)"
     ]
     assert not (tmp_path / "x").exists()
 
