@@ -537,7 +537,10 @@ def csv_delimiter(header: str) -> str:
     """The separator of a CSV table, read off its header: the first of CSV_DELIMITERS that splits it into
     columns naming id, question and answer; a comma when none does (its error names what is missing)."""
     for delimiter in CSV_DELIMITERS:
-        columns = {c.strip().lower() for c in next(csv.reader([header], delimiter=delimiter), [])}
+        try:
+            columns = {c.strip().lower() for c in next(csv.reader([header], delimiter=delimiter), [])}
+        except csv.Error:  # a stray carriage return: the full read reports the line
+            continue
         if columns.issuperset(CSV_REQUIRED):
             return delimiter
     return ","

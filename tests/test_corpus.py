@@ -163,6 +163,7 @@ def test_csv_delimiter_is_a_comma_unless_another_names_the_columns() -> None:
     assert csv_delimiter("id,question,answer,note;x") == ","
     assert csv_delimiter("id;question;answer") == ";"
     assert csv_delimiter("id;cau_hoi;tra_loi") == ","  # none fits: the comma's error names what is missing
+    assert csv_delimiter("id,question\ranswer") == ","  # a stray carriage return is the full read's problem
 
 
 def test_csv_line_numbers_follow_quoted_newlines(tmp_path: Path) -> None:
