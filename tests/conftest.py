@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
 import shutil
 from pathlib import Path
@@ -13,6 +14,15 @@ from faq.engine import Paths, build
 from faq.index import Index
 
 DATA = Path(__file__).parent / "data"
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def bench_module(name: str):
+    """A script of bench/ (not a package) imported as a module, to test its functions."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def copy_corpus(dest: Path) -> Path:

@@ -1,22 +1,16 @@
 """bench/pairs.py: question-answer pairs become an answers table the engine indexes and labelled questions."""
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from conftest import bench_module
+
 from faq.corpus import check_corpus
 from faq.evaluate import load_eval_set
 
 PAIRS = Path(__file__).resolve().parent.parent / "bench" / "pairs.py"
-
-
-def _pairs():
-    spec = importlib.util.spec_from_file_location("bench_pairs", PAIRS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_pipe_separated_pairs_become_answers_and_labelled_questions(tmp_path: Path) -> None:
@@ -47,7 +41,7 @@ def test_pipe_separated_pairs_become_answers_and_labelled_questions(tmp_path: Pa
 def test_repeated_ids_are_refused() -> None:
     rows = [{"id": "1", "q": "a?", "a": "x"}, {"id": "1", "q": "b?", "a": "y"}]
     try:
-        _pairs().pairs(rows, "id", "q", "a")
+        bench_module("pairs").pairs(rows, "id", "q", "a")
     except SystemExit as exc:
         assert "repeats ids" in str(exc)
     else:

@@ -1,20 +1,14 @@
 """bench/synth.py: synthetic corpora for `make bench` stay valid corpora as the formats evolve."""
 
-import importlib.util
 from pathlib import Path
 
-from conftest import copy_corpus
+from conftest import bench_module, copy_corpus
 
 from faq.corpus import check_corpus, load_corpus
 
-SYNTH = Path(__file__).resolve().parent.parent / "bench" / "synth.py"
-
 
 def _synth():
-    spec = importlib.util.spec_from_file_location("bench_synth", SYNTH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("synth")
 
 
 def test_synthetic_faq_file_is_valid_deterministic_and_unique(tmp_path: Path) -> None:
