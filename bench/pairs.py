@@ -5,9 +5,11 @@ question -> answer retrieval the way a new user would (each question must find i
     .venv/bin/faq index build --corpus OUT/answers.jsonl --out indexes/pairs
     .venv/bin/faq eval --index indexes/pairs --dataset OUT/queries.jsonl --report OUT/REPORT.md
 
-CSV is read with the separator its header uses (`faq.corpus.csv_delimiter`); `.jsonl` and `.json` (an
-array of objects) too. The answers table holds answers only, no question and no title: otherwise each
-question would find itself. Rows without a question or an answer are skipped and counted.
+CSV is read with whichever of `faq.corpus.CSV_DELIMITERS` its header holds most (its column names
+are given, so the engine's test for id, question and answer does not apply); `.jsonl` and `.json` (an
+array of objects) too; a file that cannot be read stops with one line naming it. The answers table
+holds answers only, no question and no title: otherwise each question would find itself. Rows without
+a question or an answer are skipped and counted.
 """
 
 from __future__ import annotations
@@ -60,7 +62,12 @@ def main() -> None:
     ap.add_argument("--question", default="question", help="question column (default question)")
     ap.add_argument("--answer", default="answer", help="answer column (default answer)")
     args = ap.parse_args()
-    rows = [row for path in args.pairs for row in read_rows(path)]
+    rows = []
+    for path in args.pairs:
+        try:
+            rows += read_rows(path)
+        except (OSError, ValueError, csv.Error) as exc:  # ValueError: bad JSON or UTF-8
+            raise SystemExit(f"{path}: cannot read ({exc})") from None
     answers, queries, skipped = pairs(rows, args.id, args.question, args.answer)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, items in (("answers.jsonl", answers), ("queries.jsonl", queries)):

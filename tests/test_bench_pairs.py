@@ -46,3 +46,10 @@ def test_repeated_ids_are_refused() -> None:
         assert "repeats ids" in str(exc)
     else:
         raise AssertionError("repeated ids were accepted")
+
+
+def test_an_unreadable_file_is_one_line(tmp_path: Path) -> None:
+    src = tmp_path / "pairs.jsonl"
+    src.write_text('{"question": "a?", "answer": "x"}\n{broken\n', "utf-8")
+    done = subprocess.run([sys.executable, str(PAIRS), str(src), str(tmp_path / "out")], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.startswith(f"{src}: cannot read (") and "Traceback" not in done.stderr
