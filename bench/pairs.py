@@ -5,11 +5,10 @@ question -> answer retrieval the way a new user would (each question must find i
     .venv/bin/faq index build --corpus OUT/answers.jsonl --out indexes/pairs
     .venv/bin/faq eval --index indexes/pairs --dataset OUT/queries.jsonl --report OUT/REPORT.md
 
-CSV is read with whichever of `faq.corpus.CSV_DELIMITERS` its header holds most (its column names
-are given, so the engine's test for id, question and answer does not apply); `.jsonl` and `.json` (an
-array of objects) too; a file that cannot be read stops with one line naming it. The answers table
-holds answers only, no question and no title: otherwise each question would find itself. Rows without
-a question or an answer are skipped and counted.
+CSV is read with the separator the engine would use (`faq.corpus.csv_delimiter`), found by the question
+and answer columns given here; `.jsonl` and `.json` (an array of objects) too; a file that cannot be
+read stops with one line naming it. The answers table holds answers only, no question and no title:
+otherwise each question would find itself. Rows without a question or an answer are skipped and counted.
 """
 
 from __future__ import annotations
@@ -23,19 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from faq.corpus import CSV_DELIMITERS  # noqa: E402
+from faq.corpus import csv_delimiter  # noqa: E402
 
 
-def read_rows(path: Path) -> list[dict[str, object]]:
-    """The collection's rows as dicts, whatever its format."""
+def read_rows(path: Path, columns: tuple[str, str]) -> list[dict[str, object]]:
+    """The collection's rows as dicts, whatever its format; `columns` (question, answer) tell a CSV
+    file's separator."""
     text = path.read_text("utf-8-sig")
     if path.suffix.lower() == ".jsonl":
         return [json.loads(line) for line in text.splitlines() if line.strip()]
     if path.suffix.lower() == ".json":
         return list(json.loads(text))
-    header = text.split("\n", 1)[0]
-    delimiter = max(CSV_DELIMITERS, key=header.count)  # column names are free here: the commonest separator
-    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text, columns)))
 
 
 def pairs(rows: list[dict[str, object]], id_col: str, q_col: str, a_col: str) -> tuple[list[dict], list[dict], int]:
@@ -65,7 +63,7 @@ def main() -> None:
     rows = []
     for path in args.pairs:
         try:
-            rows += read_rows(path)
+            rows += read_rows(path, (args.question, args.answer))
         except (OSError, ValueError, csv.Error) as exc:  # ValueError: bad JSON or UTF-8
             raise SystemExit(f"{path}: cannot read ({exc})") from None
     answers, queries, skipped = pairs(rows, args.id, args.question, args.answer)

@@ -15,7 +15,7 @@ import io
 import json
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -533,22 +533,26 @@ CSV_DELIMITERS = (",", ";", "\t", "|")  # `;`: what Excel writes where the decim
 CSV_REQUIRED = ("id", "question", "answer")
 
 
-def csv_delimiter(header: str) -> str:
-    """The separator of a CSV table, read off its header: the first of CSV_DELIMITERS that splits it into
-    columns naming id, question and answer; a comma when none does (its error names what is missing)."""
+def csv_delimiter(text: str, required: Sequence[str] = CSV_REQUIRED) -> str:
+    """The separator of a CSV table, read off its header (the text's first line): the first of
+    CSV_DELIMITERS that splits it into columns naming all of `required` (any case); a comma when none
+    does (the caller's error then names what is missing)."""
+    end = text.find("\n")
+    header = text if end < 0 else text[:end]  # not split(): that would copy the whole table
+    wanted = {r.lower() for r in required}
     for delimiter in CSV_DELIMITERS:
         try:
             columns = {c.strip().lower() for c in next(csv.reader([header], delimiter=delimiter), [])}
         except csv.Error:  # a stray carriage return: the full read reports the line
             continue
-        if columns.issuperset(CSV_REQUIRED):
+        if columns.issuperset(wanted):
             return delimiter
     return ","
 
 
 def _csv_records(raw: str, path: str, problems: list[Problem]) -> list[Document]:
     """Rows of a CSV table. A plain csv.reader, so blank lines are skipped but counted in line numbers."""
-    reader = csv.reader(io.StringIO(raw, newline=""), delimiter=csv_delimiter(raw.split("\n", 1)[0]))
+    reader = csv.reader(io.StringIO(raw, newline=""), delimiter=csv_delimiter(raw))
     docs: list[Document] = []
     start = 1
     try:

@@ -164,6 +164,8 @@ def test_csv_delimiter_is_a_comma_unless_another_names_the_columns() -> None:
     assert csv_delimiter("id;question;answer") == ";"
     assert csv_delimiter("id;cau_hoi;tra_loi") == ","  # none fits: the comma's error names what is missing
     assert csv_delimiter("id,question\ranswer") == ","  # a stray carriage return is the full read's problem
+    assert csv_delimiter("id|Question|Answer_1\n1|a?|b", ("Question", "Answer_1")) == "|"  # given columns, any case
+    assert csv_delimiter("id|question|answer") == "|"  # the header alone, without a newline
 
 
 def test_csv_line_numbers_follow_quoted_newlines(tmp_path: Path) -> None:
