@@ -147,9 +147,13 @@ class Analyzer:
             out.extend([m.group(1), *word] if m and word else [s])
         return out
 
-    def synonym_chunks(self, chunk_list: Sequence[Sequence[str]]) -> list[list[str]]:
-        """Expansions of the abbreviations and synonyms a query mentions, as extra chunks."""
-        extra: list[list[str]] = []
+    def expansion_chunks(self, chunk_list: Sequence[Sequence[str]]) -> tuple[list[list[str]], list[list[str]]]:
+        """(what the abbreviations a query mentions stand for, the other terms of the synonym groups it
+        mentions), as extra chunks. Apart because a search may count the second for less
+        (`SearchConfig.synonym_weight`): an abbreviation's expansion is what the citizen wrote, a
+        synonym only a likely other wording."""
+        spelled_out: list[list[str]] = []
+        related: list[list[str]] = []
         phrases = _phrases(chunk_list, self._phrase_len)
         typed = {s for chunk in chunk_list for s in chunk}
         for triggers, expansions, two_way, written in self._synonyms:
@@ -157,20 +161,29 @@ class Analyzer:
             if not any(present):
                 continue
             if two_way:  # synonym group: add the terms not already there
-                extra.extend(list(t) for t, p in zip(expansions, present, strict=True) if not p)
+                related.extend(list(t) for t, p in zip(expansions, present, strict=True) if not p)
             else:
-                extra.extend(list(t) for t in expansions)
-        return extra
+                spelled_out.extend(list(t) for t in expansions)
+        return spelled_out, related
 
     def prepare(self, text: str, query: bool = False) -> list[list[str]]:
         """Normalised, rewritten syllable chunks (plus synonym chunks for a query)."""
-        chunk_list = [syllables(c) for c in chunks(normalize(text))]
-        if query:
-            chunk_list = self.repair([self.rewrite(c) for c in chunk_list])
+        if not query:
+            return self._chunks(text)
+        own, related = self.prepare_query(text)
+        return own + related
+
+    def prepare_query(self, text: str) -> tuple[list[list[str]], list[list[str]]]:
+        """A query's chunks as `prepare` makes them, split in two: its own words with what its
+        abbreviations stand for, and the other terms of the synonym groups it mentions."""
+        chunk_list = self.repair([self.rewrite(c) for c in self._chunks(text)])
         chunk_list = [c for c in chunk_list if c]
-        if query:
-            chunk_list += self.synonym_chunks(chunk_list)
-        return chunk_list
+        spelled_out, related = self.expansion_chunks(chunk_list)
+        return chunk_list + spelled_out, related
+
+    @staticmethod
+    def _chunks(text: str) -> list[list[str]]:
+        return [c for c in (syllables(c) for c in chunks(normalize(text))) if c]
 
     def _segment(self, sylls: Sequence[str]) -> list[str]:
         """Segment with a memo: corpora repeat sentences (boilerplate, recombined FAQ answers)."""

@@ -88,6 +88,12 @@ class SearchConfig:
     # lacks earned it (Searcher.tie_break), so the words that tell two sibling pages apart decide
     # between them. 0 = off.
     tie_break: float = 0.0
+    # The share of a query's vector that holds the other terms of the synonym groups it mentions
+    # (corpus/lexicon/synonyms.tsv): the vector is this much the query with them and the rest the query
+    # without (faq.index.blend). 1 = counted as if typed, 0 = synonyms unused. Below 1 a long message's
+    # own words keep the lead over wordings the lexicon supposes (`cắt khẩu` also reads as removing a
+    # permanent residence, `cà vẹt` as every registration paper). Abbreviations are spelled out in full.
+    synonym_weight: float = 1.0
     # Work budget per channel and query: at most this many postings are read, the query's most
     # informative (highest-weighted) terms first. Common terms (character n-grams above all) have the
     # longest postings and add the least; on a small corpus the budget is never reached, on a large

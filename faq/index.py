@@ -178,6 +178,22 @@ def vectorize(tokens: Sequence[str], vocab: dict[str, int], idf: np.ndarray) -> 
     return idx, weights / norm if norm > 0 else weights
 
 
+def blend(
+    with_terms: tuple[np.ndarray, np.ndarray], without: tuple[np.ndarray, np.ndarray], share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """`share` x the first sparse vector + (1 - share) x the second, L2-normalised, as (term indices,
+    weights) with the indices ascending: a query with some of its terms counted for less
+    (`SearchConfig.synonym_weight`)."""
+    idx = np.union1d(with_terms[0], without[0]).astype(np.int64)
+    weights = np.zeros(len(idx))
+    weights[np.searchsorted(idx, with_terms[0])] += share * with_terms[1]
+    weights[np.searchsorted(idx, without[0])] += (1.0 - share) * without[1]
+    keep = weights > 0
+    idx, weights = idx[keep], weights[keep]
+    norm = np.sqrt(np.dot(weights, weights))
+    return idx, weights / norm if norm > 0 else weights
+
+
 def coverage_channel(channels: Sequence[str]) -> str:
     """The channel term coverage is read on: diacritic-free syllables, which accented and unaccented
     questions alike reach; the word channel when an index has none."""

@@ -22,7 +22,7 @@ import numpy as np
 from faq.analyzer import Referral
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
-from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, coverage_channel, vectorize
+from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, blend, coverage_channel, vectorize
 from faq.postings import Rows
 from faq.text import asked_part, fold, normalize, syllables, typed_accented
 from faq.topics import CHANNEL as TOPIC_CHANNEL
@@ -148,14 +148,20 @@ class Searcher:
 
     def vectors(self, query: str) -> QueryVectors:
         """The query analysed once: its vectors per channel, channel weights and referrals."""
-        chunk_list = self.analyzer.prepare(query, query=True)
+        own, related = self.analyzer.prepare_query(query)
+        chunk_list = own + related
         accented = typed_accented(query)
-        tokens = self.analyzer.tokens(chunk_list, query=True, accented=accented)
+        typed = self.analyzer.tokens(own, query=True, accented=accented)
+        extra = self.analyzer.tokens(related, query=True, accented=accented)  # chunk by chunk: no work twice
+        tokens = {c: typed[c] + extra[c] for c in typed}
+        share = min(max(float(self.config.synonym_weight), 0.0), 1.0)
         terms = {}
         for c in self.index.channels:
-            idx, w = vectorize(tokens[c], self.index.vocab[c], self.index.idf[c])
-            idx, w = self._within_budget(c, idx, w)
-            terms[c] = (idx, w)
+            vocab, idf = self.index.vocab[c], self.index.idf[c]
+            idx, w = vectorize(tokens[c], vocab, idf)
+            if extra[c] and share < 1.0:  # the synonyms' other terms count for `share` of the vector
+                idx, w = blend((idx, w), vectorize(typed[c], vocab, idf), share)
+            terms[c] = self._within_budget(c, idx, w)
         named = self.analyzer.referrals(chunk_list)
         weight = self.referral_weight(query, named)
         example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0)

@@ -145,7 +145,8 @@ def tune_tie_break(index: Index, dev: Sequence[EvalQuery], config: SearchConfig)
 def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, str]:
     """Random search on dev, averaged over the best candidates; returns the config and a summary line."""
     cache = _Cache(index, dev)
-    default = SearchConfig(top_k=index.search_config.top_k)
+    # the query vectors in the cache are the index's: its synonym weight is kept, not searched
+    default = SearchConfig(top_k=index.search_config.top_k, synonym_weight=index.search_config.synonym_weight)
     channels = [c for c in default.channel_weights if c in index.channels]
     fields = list(default.field_weights)
     # a channel the index leaves out keeps its current weight, for whoever turns it back on

@@ -205,3 +205,19 @@ def test_a_two_syllable_query_word_also_meets_the_pair_a_document_split() -> Non
     document = a.analyze("Đăng ký mẫu con dấu")["word"]
     unigrams = [t for t in document if " " not in t]
     assert len(document) == 2 * len(unigrams) - 1  # its words and their bigrams only, no pairs
+
+
+def test_a_query_is_prepared_as_its_own_words_and_its_synonyms_apart() -> None:
+    """An abbreviation's expansion is what the citizen wrote and stays with the query's own words; the
+    other terms of a synonym group are a likely other wording and come apart, for the search to weigh."""
+    from faq.lexicon import Lexicon
+
+    lex = Lexicon(
+        abbreviations=((("cccd",), ("căn", "cước", "công", "dân")),),
+        synonyms=((("cà", "vẹt"), ("giấy", "đăng", "ký", "xe")),),
+    )
+    a = Analyzer(AnalyzerConfig(), lex)
+    own, related = a.prepare_query("mất cccd và cà vẹt")
+    assert own == [["mất", "cccd", "và", "cà", "vẹt"], ["căn", "cước", "công", "dân"]]
+    assert related == [["giấy", "đăng", "ký", "xe"]]
+    assert a.prepare("mất cccd và cà vẹt", query=True) == own + related

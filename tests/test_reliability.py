@@ -368,13 +368,13 @@ def test_a_one_megabyte_query_is_cut_with_a_notice_and_answered(served: Paths, m
     from faq.analyzer import Analyzer
 
     analysed: list[int] = []
-    prepare = Analyzer.prepare
+    prepare = Analyzer.prepare_query  # every query's analysis starts here
 
-    def spy(self, text: str, query: bool = False):
+    def spy(self, text: str):
         analysed.append(len(text))
-        return prepare(self, text, query)
+        return prepare(self, text)
 
-    monkeypatch.setattr(Analyzer, "prepare", spy)
+    monkeypatch.setattr(Analyzer, "prepare_query", spy)
     long_query = ("đăng ký tạm trú cần giấy tờ gì " * 40_000)[: 1 << 20]
     short = run("ask", "--json", "đăng ký tạm trú cần giấy tờ gì")
     assert "notice" not in short.stderr

@@ -351,7 +351,8 @@ def test_the_tuner_scores_as_the_searcher_does(built, tmp_path) -> None:
         queries = [EvalQuery(q, (index.doc_ids[0],), "formal") for q in ("tạm trú", "mat can cuoc", "passport o dau")]
         cache = _Cache(index, queries)  # the cosines do not depend on the weights: one cache for every trial
         for exponent in (0.0, 0.5):
-            trial = replace(config, term_coverage=exponent)
+            # the tuner keeps the index's synonym weight, which shapes the query vectors it caches
+            trial = replace(config, term_coverage=exponent, synonym_weight=index.search_config.synonym_weight)
             expected = np.array([Searcher(index, trial).score(q.query) for q in queries])
             assert np.allclose(cache.ranked(trial), expected, rtol=1e-9, atol=1e-12)
 
@@ -541,3 +542,41 @@ def test_the_topic_pages_are_read_within_the_work_budget(built) -> None:
     assert len(topics.pages.within_budget(idx, w, 5)[0]) < len(idx)  # a budget of 5 does cut here
     tight = topics.closest(idx, w, 5)
     assert tight[0] == exact[0] and tight[1] > exact[1]  # the cut terms were on the closest page
+
+
+def test_blend_weighs_one_vector_against_another() -> None:
+    from faq.index import blend
+
+    a = (np.array([1, 3]), np.array([0.6, 0.8]))
+    b = (np.array([1]), np.array([1.0]))
+    for share, expected in ((1.0, a), (0.0, b)):
+        idx, w = blend(a, b, share)
+        assert idx.tolist() == expected[0].tolist() and np.allclose(w, expected[1])
+    idx, w = blend(a, b, 0.5)
+    assert idx.tolist() == [1, 3] and np.allclose(w, np.array([0.8, 0.4]) / np.hypot(0.8, 0.4))
+
+
+def test_synonyms_count_for_the_configured_share_of_the_query(built) -> None:
+    """`SearchConfig.synonym_weight`: 1 reads the synonyms as if typed, 0 as if the lexicon had none,
+    between them a blend; a query without synonyms is the same at any weight."""
+    index, _ = built
+    without_synonyms = replace(index, lexicon=replace(index.lexicon, synonyms=()))
+    query = "passport làm ở đâu"
+
+    def terms(idx, weight: float) -> dict:
+        qv = Searcher(idx, replace(idx.search_config, synonym_weight=weight)).vectors(query)
+        return {c: dict(zip(i.tolist(), w.tolist(), strict=True)) for c, (i, w) in qv.terms.items()}
+
+    def same(a: dict, b: dict) -> bool:
+        return all(a[c].keys() == b[c].keys() and np.allclose(list(a[c].values()), list(b[c].values())) for c in a)
+
+    full, none, half = terms(index, 1.0), terms(index, 0.0), terms(index, 0.5)
+    assert same(none, terms(without_synonyms, 1.0)) and not same(full, none)
+    word = index.vocab["word"]["hộ_chiếu"]
+    assert 0.0 == none["word"].get(word, 0.0) < half["word"][word] < full["word"][word]
+    plain = "tạm trú làm ở đâu"
+    for weight in (0.0, 0.5):
+        qv = Searcher(index, replace(index.search_config, synonym_weight=weight)).vectors(plain)
+        ref = Searcher(index, replace(index.search_config, synonym_weight=1.0)).vectors(plain)
+        for c in qv.terms:
+            assert np.array_equal(qv.terms[c][0], ref.terms[c][0]) and np.allclose(qv.terms[c][1], ref.terms[c][1])
