@@ -5,12 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import bench_module
+import pytest
+from conftest import BENCH, bench_module
 
 from faq.corpus import check_corpus
 from faq.evaluate import load_eval_set
 
-PAIRS = Path(__file__).resolve().parent.parent / "bench" / "pairs.py"
+PAIRS = BENCH / "pairs.py"
 
 
 def test_pipe_separated_pairs_become_answers_and_labelled_questions(tmp_path: Path) -> None:
@@ -40,12 +41,8 @@ def test_pipe_separated_pairs_become_answers_and_labelled_questions(tmp_path: Pa
 
 def test_repeated_ids_are_refused() -> None:
     rows = [{"id": "1", "q": "a?", "a": "x"}, {"id": "1", "q": "b?", "a": "y"}]
-    try:
+    with pytest.raises(SystemExit, match="repeats ids"):
         bench_module("pairs").pairs(rows, "id", "q", "a")
-    except SystemExit as exc:
-        assert "repeats ids" in str(exc)
-    else:
-        raise AssertionError("repeated ids were accepted")
 
 
 def test_an_unreadable_file_is_one_line(tmp_path: Path) -> None:
