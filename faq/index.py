@@ -174,6 +174,11 @@ def vectorize(tokens: Sequence[str], vocab: dict[str, int], idf: np.ndarray) -> 
     idx = np.fromiter(sorted(counts), dtype=np.int64)
     tf = np.array([1.0 + math.log(counts[i]) for i in idx])
     weights = tf * idf[idx]
+    return unit_length(idx, weights)
+
+
+def unit_length(idx: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A sparse vector scaled to L2 norm 1 (a zero vector as it is): how every query vector is compared."""
     norm = np.sqrt(np.dot(weights, weights))
     return idx, weights / norm if norm > 0 else weights
 
@@ -190,8 +195,7 @@ def blend(
     weights[np.searchsorted(idx, without[0])] += (1.0 - share) * without[1]
     keep = weights > 0
     idx, weights = idx[keep], weights[keep]
-    norm = np.sqrt(np.dot(weights, weights))
-    return idx, weights / norm if norm > 0 else weights
+    return unit_length(idx, weights)
 
 
 def coverage_channel(channels: Sequence[str]) -> str:
