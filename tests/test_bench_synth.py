@@ -7,12 +7,8 @@ from conftest import bench_module, copy_corpus
 from faq.corpus import check_corpus, load_corpus
 
 
-def _synth():
-    return bench_module("synth")
-
-
 def test_synthetic_faq_file_is_valid_deterministic_and_unique(tmp_path: Path) -> None:
-    synth = _synth()
+    synth = bench_module("synth")
     real = load_corpus(copy_corpus(tmp_path / "real"))
     rows = synth.synthesize_faq(real, 60)
     assert rows == synth.synthesize_faq(real, 60)  # fixed seed
@@ -39,7 +35,7 @@ def test_synthetic_faq_file_is_valid_deterministic_and_unique(tmp_path: Path) ->
 
 
 def test_answers_are_two_to_four_real_sentences(tmp_path: Path) -> None:
-    synth = _synth()
+    synth = bench_module("synth")
     real = load_corpus(copy_corpus(tmp_path / "real"))
     pool = {synth._plain(s) for d in real for sec in d.sections for s in synth.sentences(sec.text)} - {""}
 
@@ -58,7 +54,7 @@ def test_answers_are_two_to_four_real_sentences(tmp_path: Path) -> None:
 
 
 def test_full_size_procedure_corpus_is_valid_deterministic_and_unique(tmp_path: Path) -> None:
-    synth = _synth()
+    synth = bench_module("synth")
     real = load_corpus(copy_corpus(tmp_path / "real"))
     docs = synth.synthesize(real, 40)
     assert docs == synth.synthesize(real, 40)  # fixed seed
