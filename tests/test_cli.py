@@ -57,6 +57,20 @@ def test_ask_shows_the_example_a_question_for_another_agency_is_like(project: Pa
     assert "giống việc của cơ quan khác" not in run("ask", question).stdout
 
 
+def test_a_named_agency_is_not_doubled_by_a_likeness(project: Paths) -> None:
+    """A declined question that names another agency's matter (`kết hôn`) is pointed there, and not also
+    to whatever example it resembles: the phrase is what the citizen wrote, the likeness a guess."""
+    question = "kết hôn rồi thì cho sinh viên thuê trọ có phải kê khai đóng thuế không"
+    project.tuning.write_text(json.dumps({"topic_weight": 2.0}), "utf-8")
+    data = json.loads(run("ask", "--json", question).stdout)
+    assert data["abstained"] and [r["term"] for r in data["referrals"]] == ["kết hôn"]
+    assert data["similar_to"] is None
+    shown = run("ask", question).stdout
+    assert "Đăng ký kết hôn do UBND" in shown and "giống việc của cơ quan khác" not in shown
+    explained = " ".join(run("ask", "--explain", question).stdout.split())
+    assert "is more like another agency's example «" in explained  # the score still says why
+
+
 def test_ask_prints_an_answer_card(project: Paths) -> None:
     result = run("ask", "đăng ký tạm trú cần giấy tờ gì")
     assert result.exit_code == 0
