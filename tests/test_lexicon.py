@@ -153,6 +153,10 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("người nhà bị tạm giam thì thăm gặp thế nào", False),  # a detention is not an impounded vehicle
         ("xe máy giảm bằng cách nào", False),  # `giảm` shares the letters of `giam`
         ("tôi vẫn còn giữ cà vẹt xe", False),  # a paper held, not taken
+        ("bé 3 tuổi vào mầm non công lập cần giấy gì", True),
+        ("tôi xin làm bảo vệ trường mầm non, họ đòi lý lịch tư pháp", False),  # the workplace, not enrolling
+        ("xin sao kê tài khoản ngân hàng 6 tháng ở đâu", True),
+        ("bị lừa chuyển khoản, đi báo công an có cần mang sao kê không", False),  # evidence brought along
     ],
 )
 def test_the_project_lexicon_refers_other_agencies_matters_only_as_asked(
