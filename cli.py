@@ -167,7 +167,7 @@ def render_referrals(result: Result) -> None:
 def shown_topic(result: Result) -> tuple[str, str] | None:
     """The other agency's example a declined question is more like than any page: an answered one is
     ours, and a likeness beside it would only confuse. Nor beside a phrase the question names
-    (`result.referrals`): on the held-out sets that pointer and the likeness's came together for 509
+    (`result.referrals`): on dev, test and the held-out sets the two came together for 509
     declined messages, and where their agencies differed (91) the likeness was mostly the wrong one."""
     return result.topic if result.abstained and not result.referrals else None
 
