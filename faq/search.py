@@ -129,6 +129,7 @@ class Searcher:
         fw = {f: max(0.0, float(self.config.field_weights.get(f, 0.0))) for f in (*DOC_FIELDS, "question_max")}
         total = sum(fw.values()) or 1.0
         self.field_weights = {f: w / total for f, w in fw.items()}
+        self._synonym_share = min(max(float(self.config.synonym_weight), 0.0), 1.0)  # vectors: blend
         # Passages: rows [0, Q) are sample/Q&A questions in document order, rows [Q, P) sections.
         self._questions = index.question_passages
         self._passage_doc = index.passage_docs
@@ -154,7 +155,7 @@ class Searcher:
         typed = self.analyzer.tokens(own, query=True, accented=accented)
         extra = self.analyzer.tokens(related, query=True, accented=accented)  # chunk by chunk: no work twice
         tokens = {c: typed[c] + extra[c] for c in typed}
-        share = min(max(float(self.config.synonym_weight), 0.0), 1.0)
+        share = self._synonym_share
         terms = {}
         for c in self.index.channels:
             vocab, idf = self.index.vocab[c], self.index.idf[c]
