@@ -157,6 +157,7 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("tôi xin làm bảo vệ trường mầm non, họ đòi lý lịch tư pháp", False),  # the workplace, not enrolling
         ("xin sao kê tài khoản ngân hàng 6 tháng ở đâu", True),
         ("bị lừa chuyển khoản, đi báo công an có cần mang sao kê không", False),  # evidence brought along
+        ("làm sao kê lại các giấy tờ bị mất khi trình báo", False),  # `làm sao` + `kê`: how to list
     ],
 )
 def test_the_project_lexicon_refers_other_agencies_matters_only_as_asked(
