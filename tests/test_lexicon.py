@@ -125,6 +125,22 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
 
 
 @pytest.mark.parametrize(
+    ("asked", "read"),
+    [
+        ("làm gplx qte hết bn", "làm gplx quốc tế hết bao nhiêu"),
+        ("khách nc ngoài nhận phòng", "khách nước ngoài nhận phòng"),
+        ("nc mía", "nc mía"),  # `nc` alone is left alone
+    ],
+)
+def test_the_project_lexicon_spells_out_chat_shortenings_of_international_and_foreign(
+    project_analyzer, asked: str, read: str
+) -> None:
+    """`qte` (quốc tế) and `nc ngoài` (nước ngoài) sent an international licence to the exchange page and
+    a foreign guest to the general overnight notice on the thirty-eighth held-out set."""
+    assert " ".join(s for c in project_analyzer.prepare(asked, query=True)[:1] for s in c) == read
+
+
+@pytest.mark.parametrize(
     ("asked", "referred"),
     [
         ("ra văn phòng công chứng thì họ bảo phải có sổ hộ khẩu", True),
