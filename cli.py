@@ -535,15 +535,23 @@ def list_(
 @handle_errors
 def corpus_check(
     corpus: CorpusOpt = None,
+    lexicon: Annotated[
+        Path | None,
+        typer.Option(
+            "--lexicon",
+            help="Also check this lexicon directory (default: corpus/lexicon, when checking the project's "
+            "own corpus): a unit's copy for its own FAQ table, before `index build --lexicon` uses it.",
+        ),
+    ] = None,
 ) -> None:
-    """Validate every document; print `file:line: problem` for each violation."""
+    """Validate every document (and the lexicon); print `file:line: problem` for each violation."""
     from faq.lexicon import load_lexicon
 
-    paths = Paths.default()
+    paths = _with_inputs(Paths.default(), lexicon, None)
     corpus = corpus or paths.corpus
     docs, problems = check_corpus(corpus)
     messages = [str(p) for p in problems]
-    if corpus.is_dir() and corpus.resolve() == paths.corpus.resolve():
+    if lexicon is not None or (corpus.is_dir() and corpus.resolve() == paths.corpus.resolve()):
         try:
             load_lexicon(paths.lexicon)
         except CorpusError as exc:

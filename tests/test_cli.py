@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,18 @@ def test_corpus_check_reports_file_line_problems(project: Paths) -> None:
     result = run("corpus", "check")
     assert result.exit_code == 3
     assert f"{bad}:4: unknown category" in result.stderr
+
+
+def test_corpus_check_checks_a_units_own_lexicon(project: Paths, tmp_path: Path) -> None:
+    """A unit's lexicon copy is checked before a build uses it: its malformed line as `file:line`."""
+    own = tmp_path / "lexicon"
+    shutil.copytree(project.lexicon, own)
+    assert run("corpus", "check", "--lexicon", str(own)).exit_code == 0
+    (own / "rewrites.tsv").write_text("ko\tkhông\nchỉ một cột\n", "utf-8")
+    result = run("corpus", "check", "--lexicon", str(own))
+    assert result.exit_code == 3 and f"{own / 'rewrites.tsv'}:2:" in result.stderr
+    assert run("corpus", "check").exit_code == 0  # the project's own lexicon is untouched
+    assert run("corpus", "check", "--lexicon", str(tmp_path / "nowhere")).exit_code == 2
 
 
 def test_index_build_from_a_faq_file_and_ask_with_index(project: Paths, tmp_path: Path) -> None:
