@@ -185,6 +185,21 @@ def test_the_project_lexicon_refers_other_agencies_matters_only_as_asked(
     assert bool(project_analyzer.referrals(project_analyzer.prepare(asked, query=True))) == referred
 
 
+@pytest.mark.parametrize(
+    ("asked", "expansion"),
+    [
+        ("con tôi đi xklđ bên Nhật", "xuất khẩu lao động"),
+        ("sv ở ktx có phải đk tt không", "ký túc xá"),
+        ("xin giấy antt cho quán karaoke", "an ninh trật tự"),
+        ("nó bắt nhập stk để hoàn tiền", "số tài khoản"),
+    ],
+)
+def test_the_project_lexicon_spells_out_standard_shortenings(project_analyzer, asked: str, expansion: str) -> None:
+    """Abbreviations are searched with what they stand for, beside what was typed."""
+    added = [" ".join(c) for c in project_analyzer.prepare(asked, query=True)[1:]]
+    assert expansion in added
+
+
 def test_the_project_lexicon_brings_the_new_card_to_the_old_one_but_not_back(project_analyzer) -> None:
     """A question about the CMND is about the thẻ căn cước that replaced it; one about the thẻ căn cước is not
     about the CMND (the pair, two-way, pulled `mất thẻ căn cước` to the first-card page)."""
