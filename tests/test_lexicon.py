@@ -106,6 +106,16 @@ def project_analyzer():
     return Analyzer(AnalyzerConfig(), load_lexicon(PROJECT_LEXICON))
 
 
+def read_as(analyzer, asked: str) -> str:
+    """What a question reads as once rewritten: the first of its prepared readings."""
+    return " ".join(s for c in analyzer.prepare(asked, query=True)[:1] for s in c)
+
+
+def searched_beside(analyzer, asked: str) -> list[str]:
+    """What is searched beside the question: the expansions of its abbreviations and synonyms."""
+    return [" ".join(c) for c in analyzer.prepare(asked, query=True)[1:]]
+
+
 @pytest.mark.parametrize(
     ("asked", "read"),
     [
@@ -121,7 +131,7 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
     project_analyzer, asked: str, read: str
 ) -> None:
     """`mất` is also "cost"/"take": read as "lost", cost and time questions went to the lost-paper pages."""
-    assert " ".join(s for c in project_analyzer.prepare(asked, query=True)[:1] for s in c) == read
+    assert read_as(project_analyzer, asked) == read
 
 
 @pytest.mark.parametrize(
@@ -137,7 +147,7 @@ def test_the_project_lexicon_spells_out_chat_shortenings_of_international_and_fo
 ) -> None:
     """`qte` (quốc tế) and `nc ngoài` (nước ngoài) sent an international licence to the exchange page and
     a foreign guest to the general overnight notice on the thirty-eighth held-out set."""
-    assert " ".join(s for c in project_analyzer.prepare(asked, query=True)[:1] for s in c) == read
+    assert read_as(project_analyzer, asked) == read
 
 
 @pytest.mark.parametrize(
@@ -196,16 +206,11 @@ def test_the_project_lexicon_refers_other_agencies_matters_only_as_asked(
 )
 def test_the_project_lexicon_spells_out_standard_shortenings(project_analyzer, asked: str, expansion: str) -> None:
     """Abbreviations are searched with what they stand for, beside what was typed."""
-    added = [" ".join(c) for c in project_analyzer.prepare(asked, query=True)[1:]]
-    assert expansion in added
+    assert expansion in searched_beside(project_analyzer, asked)
 
 
 def test_the_project_lexicon_brings_the_new_card_to_the_old_one_but_not_back(project_analyzer) -> None:
     """A question about the CMND is about the thẻ căn cước that replaced it; one about the thẻ căn cước is not
     about the CMND (the pair, two-way, pulled `mất thẻ căn cước` to the first-card page)."""
-
-    def added(asked: str) -> list[str]:
-        return [" ".join(c) for c in project_analyzer.prepare(asked, query=True)[1:]]
-
-    assert "thẻ căn cước" in added("chứng minh nhân dân hết hạn")
-    assert "chứng minh nhân dân" not in added("mất thẻ căn cước")
+    assert "thẻ căn cước" in searched_beside(project_analyzer, "chứng minh nhân dân hết hạn")
+    assert "chứng minh nhân dân" not in searched_beside(project_analyzer, "mất thẻ căn cước")
