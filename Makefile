@@ -40,7 +40,8 @@ lint: install ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-HOLDOUTS := $(addprefix corpus/eval/,holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 holdout8 holdout9 holdout10 holdout11 holdout12 holdout13 holdout14 holdout15 holdout16 holdout17 holdout18 holdout19 holdout20 holdout21 holdout22 holdout23 holdout24 holdout25 holdout26 holdout27 holdout28 holdout29 holdout30 holdout31 holdout32 holdout33 holdout34 holdout35 holdout36 holdout37 holdout38)
+# every held-out set in the tree, in number order (holdout, holdout2, …); each has queries.jsonl and floor.json
+HOLDOUTS := $(shell ls -d corpus/eval/holdout*/ | sed 's,/$$,,' | sort -V)
 # FAQ tables from other domains, each indexed on its own (indexes/<name>) through the generic FAQ path
 GENERALS := corpus/eval/general corpus/eval/general2
 GENERAL_INDEX = $(PY) cli.py index build --corpus $$g/answers.jsonl --out indexes/$$(basename $$g)
