@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from faq.config import DEV_FALSE_ABSTENTION_CAP
 from faq.evaluate import QUERY_TYPES
 
 SUMMARY_COLUMNS = (
@@ -142,8 +143,8 @@ def markdown_report(
         "# Evaluation report",
         f"Dataset `{dataset}`: {mt['queries']} queries, {mt['n']} in scope, {mt['out_of_scope']} out of scope. "
         + (
-            f"Abstention thresholds were chosen on `{tuned_on}` for every system (best abstention F1 with at most 3% "
-            "false abstention), then applied here. "
+            f"Abstention thresholds were chosen on `{tuned_on}` for every system (best abstention F1 with at most "
+            f"{DEV_FALSE_ABSTENTION_CAP:.0%} false abstention), then applied here. "
             if tuned_on
             else "No dev set was given for this index (`--tune-on`): the full pipeline abstains by its tuned "
             "threshold, the other systems never do, so compare them by the ranking columns. "

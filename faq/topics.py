@@ -10,7 +10,7 @@ x gap) (`Searcher.confidence`): the more it is like another agency's business, t
 and the more it is like a page, the surer. A declined question more like an example than like any page
 is shown the example's agency. The weight is chosen on dev with the threshold (`faq.tuning`); a fixed
 margin above which the full other-agency penalty applied, measured against it, declined fewer
-off-topic messages at the same false abstention (README, nineteenth session).
+off-topic messages at the same false abstention (corpus/eval/JOURNAL.md, nineteenth session).
 
 Built with the index (scikit-learn, like the rest of it); at query time two weighted sums over the
 query's own terms, from the folded tokens the search has already made.
