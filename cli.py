@@ -231,11 +231,20 @@ def render_explain(result: Result) -> None:
         reasons.append(f"{like} (x{result.likeness:.3f})")
     why = "; ".join(reasons)
     first = result.hits[0] if result.hits else None
-    own = (first.score - first.tie_break) / first.coverage_factor if first and first.coverage_factor else best
+    own = (
+        (first.score - first.tie_break - first.placed) / first.coverage_factor
+        if first and first.coverage_factor
+        else best
+    )
     out.print(
         f"confidence {result.confidence:.4f}"
         + (f" (the first answer's score {own:.4f}, moved: {why})" if why else "")
         + (" (the first answer's score before term coverage and tie-break)" if not why and own != best else "")
+        + (
+            f" (the message is only «{first.bare_topic}», a bare topic of the first page: never below the threshold)"
+            if first and first.bare_topic
+            else ""
+        )
         + f"; {'abstained' if result.abstained else 'answered'}",
         soft_wrap=True,
         markup=False,
@@ -244,6 +253,9 @@ def render_explain(result: Result) -> None:
         factor = f" (term coverage x{h.coverage_factor:.3f} included)" if h.coverage_factor != 1.0 else ""
         if h.tie_break:
             factor += f" (tie-break +{h.tie_break:.4f} included: the terms the other of the first two lacks)"
+        if h.bare_topic:
+            placed = f"placed first, +{h.placed:.4f}: " if h.placed else ""
+            factor += f" ({placed}the message is only «{h.bare_topic}», a bare topic of this page)"
         table = Table(title=f"{h.id}: score {h.score:.4f}{factor}", title_justify="left")
         for col in ("channel", "field", "contribution", "terms"):
             table.add_column(col)

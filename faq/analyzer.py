@@ -258,6 +258,25 @@ class Analyzer:
         pairs = [tuple(w.split("_")) for w in self._query_words if w.count("_") == 1]
         return frozenset(pairs), frozenset((fold(a), fold(b)) for a, b in pairs)
 
+    def core(self, own: Sequence[Sequence[str]], limit: int | None = None) -> tuple[str, ...]:
+        """A message's own syllables without diacritics, in order, stop words aside (as typed, as the
+        diacritic-free channel drops them), from its own chunks (`prepare_query`'s first part): what
+        tells a message that is only a bare topic (`faq.search.Searcher.bare_topic`). `ad ơi cho hỏi tạm
+        trú ạ`, `tạm trú?` and `tam tru` all come to `tam tru`. Whatever channels the index has. Empty
+        when it would be longer than `limit`: no bare topic is, and most messages are."""
+        out: list[str] = []
+        for sylls in own:
+            for s in sylls:
+                if s not in self._stop:
+                    out.append(fold(s))
+                    if limit is not None and len(out) > limit:
+                        return ()
+        return tuple(out)
+
+    def text_core(self, text: str) -> tuple[str, ...]:
+        """`core` of a text read as a query: what a message must come to to be this bare topic."""
+        return self.core(self.prepare_query(text)[0])
+
     def analyze(self, text: str, query: bool = False, channels: Collection[str] | None = None) -> dict[str, list[str]]:
         """Token lists per channel (see module doc); `channels` limits the work to those channels."""
         return self.tokens(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faq.errors import CorpusError
+from faq.text import fold, normalize
 
 CATEGORIES = {
     "cu-tru": "Cư trú",
@@ -48,7 +49,8 @@ REQUIRED_SECTIONS = {
 }
 LABEL_CHARS = 80  # an untitled FAQ row is shown by this much of its answer
 REQUIRED_FIELDS = ("id", "title", "category", "kind", "agency", "aliases", "questions", "sources", "updated")
-OPTIONAL_FIELDS = ("review_by", "review_note")
+OPTIONAL_FIELDS = ("review_by", "review_note", "bare_topics")
+MAX_BARE_TOPIC_WORDS = 6  # a bare topic is what a message says when it names only the topic
 MIN_QUESTIONS = 8
 MIN_QAS = 4
 MAX_AGE_DAYS = 366
@@ -92,6 +94,9 @@ class Document:
     path: str = ""
     review_by: str = ""  # a date from which a time-limited fact (a fee cut's end) is no longer known to hold
     review_note: str = ""  # what to re-check then, in words a citizen can read
+    # Messages that are only one of these phrases (`tạm trú`, `cccd`) get this page first: the base
+    # procedure of a topic its variants share (faq.search.Searcher.bare_topic).
+    bare_topics: tuple[str, ...] = ()
 
     def review_due(self, today: dt.date | None = None) -> bool:
         """Whether the page's `review_by` date has come: its time-limited fact may have lapsed unchecked."""
@@ -274,6 +279,7 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
             elif q.strip().lower() in seen:
                 bad("questions", f"question repeated: {q!r}")
             seen.add(q.strip().lower())
+    bare_topics = _parse_bare_topics(header.get("bare_topics", []), lambda m: bad("bare_topics", m))
     sources = _parse_sources(header.get("sources", []), lambda m: bad("sources", m))
     updated = header.get("updated")
     if "updated" in header:
@@ -305,8 +311,35 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
         path=p,
         review_by=review_by,
         review_note=review_note,
+        bare_topics=tuple(bare_topics),
     )
     return _Parsed(doc, problems)
+
+
+def bare_topic_key(phrase: str) -> str:
+    """How two bare topics are compared: without diacritics, case or extra spaces (`Tạm trú` = `tam tru`),
+    as the diacritic-free channel would read them."""
+    return " ".join(fold(normalize(phrase)).lower().split())
+
+
+def _parse_bare_topics(value: object, bad) -> list[str]:
+    phrases = _str_list(value)
+    if phrases is None:
+        bad("`bare_topics` must be a list of strings")
+        return []
+    out, seen = [], set()
+    for phrase in phrases:
+        key = bare_topic_key(phrase)
+        if not key:
+            bad("a bare topic is empty")
+        elif len(key.split()) > MAX_BARE_TOPIC_WORDS:
+            bad(f"bare topic {phrase!r} has over {MAX_BARE_TOPIC_WORDS} words; a bare topic names only the topic")
+        elif key in seen:
+            bad(f"bare topic repeated: {phrase!r}")
+        else:
+            seen.add(key)
+            out.append(" ".join(phrase.split()))
+    return out
 
 
 def _parse_review(header: dict, updated: object, today: dt.date, bad) -> tuple[str, str]:
@@ -426,12 +459,15 @@ def _faq_record(row: dict, path: str, line: int, problems: list[Problem]) -> Doc
         questions=questions,
         sections=(Section("Trả lời", answer, line),),
         path=path,
+        bare_topics=tuple(
+            _parse_bare_topics(list(texts("bare_topics")), lambda m: problems.append(Problem(path, line, m)))
+        ),
     )
 
 
 def parse_faq_file(path: Path) -> tuple[list[Document], list[Problem]]:
     """Read a `.jsonl`, `.json` (one array of objects) or `.csv` FAQ table: columns id, question, answer
-    (+ title, category, aliases, questions)."""
+    (+ title, category, aliases, questions, bare_topics)."""
     p = str(path)
     problems: list[Problem] = []
     raw = _read_text(path, problems)
@@ -627,13 +663,19 @@ def reviews_ahead(docs: Iterable[Document], today: dt.date | None = None, days: 
 
 
 def _cross_checks(docs: Iterable[Document]) -> list[Problem]:
-    problems, ids, questions = [], {}, {}
+    problems, ids, questions, bare = [], {}, {}, {}
     for doc in docs:
         # A FAQ row is pointed at by its own line (kept in its answer section); a procedure by its file.
         line = doc.sections[0].line if doc.kind == "faq" and doc.sections else 1
         if doc.id in ids:
             problems.append(Problem(doc.path, line, f"duplicate id `{doc.id}` (also in {ids[doc.id]})"))
         ids.setdefault(doc.id, f"{doc.path}:{line}" if doc.kind == "faq" else doc.path)
+        for phrase in doc.bare_topics:  # one message, one page: two pages cannot both come first
+            other = bare.setdefault(bare_topic_key(phrase), doc.id)
+            if other != doc.id:
+                problems.append(
+                    Problem(doc.path, line, f"bare topic {phrase!r} also belongs to `{other}`; keep it in one")
+                )
         if doc.kind == "faq":
             continue
         for q in doc.questions:

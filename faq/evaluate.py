@@ -195,6 +195,8 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         # restoration acts on queries alone: the same index, read by an analyzer without it
         "− diacritic restoration": (replace(index, analyzer_config=replace(cfg, restore=False)), search),
         "− typo repair": (replace(index, analyzer_config=replace(cfg, repair=False)), search),
+        # the pages' bare topics (Document.bare_topics), for messages that are only a topic
+        "− bare topics": (replace(index, bare_topics=()), search),
     }
 
 

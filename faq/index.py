@@ -119,6 +119,10 @@ class Index:
     section_rows: dict[str, Postings] = field(default_factory=dict)
     dictionary: tuple[str, ...] = ()  # the language's syllables, to tell a typo from a word (faq.spelling)
     topics: Topics | None = None  # other agencies' subjects by likeness (faq.topics); None without examples
+    # (phrase, document, its core) for every bare topic a document lists (Document.bare_topics), kept apart
+    # from the documents and analysed at build time, so that a query decodes and analyses none of them
+    # (Searcher.bare_topic; the core: faq.analyzer.Analyzer.core, as this index's analyzer reads the phrase)
+    bare_topics: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -350,6 +354,9 @@ def build_index(
         section_postings,
         tuple(dictionary_syllables()) if analyzer_config.repair else (),
     )
+    if any(d.bare_topics for d in documents):
+        analyzer = index.analyzer()
+        index.bare_topics = tuple((t, i, analyzer.text_core(t)) for i, d in enumerate(documents) for t in d.bare_topics)
     examples = lexicon.topic_examples()
     if examples and TOPIC_CHANNEL in channels:
         analyze = topic_analysis(analyzer_config, lexicon, TOPIC_CHANNEL)
@@ -393,6 +400,7 @@ def _doc_from_json(data: dict) -> Document:
         **{
             **data,
             "aliases": tuple(data["aliases"]),
+            "bare_topics": tuple(data.get("bare_topics", ())),  # none in an index built before they existed
             "questions": tuple(data["questions"]),
             "sections": tuple(Section(**s) for s in data["sections"]),
             "qas": tuple((q, a) for q, a in data["qas"]),
@@ -439,7 +447,13 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
 
     return {
         "vocabulary.json": js(vocab),
-        "ids.json": js({"documents": index.doc_ids, "question_passages": index.question_passages}),
+        "ids.json": js(
+            {
+                "documents": index.doc_ids,
+                "question_passages": index.question_passages,
+                "bare_topics": [[t, d, list(core)] for t, d, core in index.bare_topics],
+            }
+        ),
         "documents.jsonl": lines((_doc_to_json(d) for d in index.documents), "documents"),
         "passages.jsonl": lines(
             ({"doc": p.doc, "kind": p.kind, "text": p.text, "answer": p.answer} for p in index.passages), "passages"
@@ -568,6 +582,7 @@ def _load_build(directory: Path) -> Index:
         )
         ids = json.loads(raw["ids.json"][:])
         doc_ids, questions = [str(i) for i in ids["documents"]], int(ids["question_passages"])
+        bare_topics = _bare_topics(ids.get("bare_topics", []), len(doc_ids))
         vocab_lists = json.loads(raw["vocabulary.json"][:])
         channels = analyzer_config.channels()
         vocab = {c: {t: i for i, t in enumerate(vocab_lists[c])} for c in channels}
@@ -645,7 +660,24 @@ def _load_build(directory: Path) -> Index:
         section_rows,
         dictionary,
         topics,
+        bare_topics,
     )
+
+
+def _bare_topics(items: object, documents: int) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """`ids.json`'s bare topics, checked: (phrase, document the index has, core syllables)."""
+    if not isinstance(items, list) or not all(
+        isinstance(t, list)
+        and len(t) == 3
+        and isinstance(t[0], str)
+        and type(t[1]) is int
+        and 0 <= t[1] < documents
+        and isinstance(t[2], list)
+        and all(isinstance(s, str) for s in t[2])
+        for t in items
+    ):
+        raise ValueError("ids.json holds bare topics of the wrong shape")
+    return tuple((t[0], t[1], tuple(t[2])) for t in items)
 
 
 def _topics(

@@ -6,8 +6,10 @@ single sample question / Q&A question of d (FAQ-style question-to-question match
 normalised to sum to 1, so scores lie in [0, 1].
 For ranking, each score is multiplied by the document's term coverage, and the first two then gain
 what the query terms the other lacks earned them (`Searcher.tie_break`), so the words that tell two
-sibling pages apart decide between them. Because every step is a sum over terms, `explain` can report
-each (channel, field, term) contribution, the tie-break's included, and they add up to the score exactly.
+sibling pages apart decide between them. A message that is only a bare topic a page lists (`tạm trú`)
+puts that page first (`Searcher.bare_topic`). Because every step is a sum, `explain` can report each
+(channel, field, term) contribution, the tie-break's and the bare topic's included, and they add up to
+the score exactly.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ MAX_QUERY_CHARS = 2000
 CONTEXT_REFERRAL_WEIGHT = 0.5  # see Searcher.referral_weight
 TOP_MARGIN = 1e-11  # Searcher.top: a score rounding to 12 decimals moves by at most 5e-13
 TWIN_OVERLAP = 0.6  # share of words two questions must share to be the same question (Searcher._answered_twin)
+BARE_MARGIN = 1e-6  # how far a bare topic's page is placed above the answer it displaces
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Hit:
     contributions: tuple[Contribution, ...] = ()
     coverage_factor: float = 1.0  # the term-coverage factor in `score` (Searcher.ranking), 1 when off
     tie_break: float = 0.0  # what the tie-break between the first two added to `score` (Searcher.tie_break)
+    bare_topic: str = ""  # the page's bare topic the message is (Searcher.bare_topic), when that placed it first
+    placed: float = 0.0  # what placing it first added to `score`
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class QueryVectors:
     referral_weight: float = 0.0  # share of the other-agency penalty due: 1 asked about, 0.5 only told of
     topic: int = -1  # the closest example of another agency's subject (faq.topics), -1 for none or when off
     topic_gap: float = 0.0  # how much closer that example is than the closest page (Topics.closest)
+    core: tuple[str, ...] = ()  # the message's own diacritic-free syllables, stop words aside (bare_topic)
 
 
 class Display(NamedTuple):
@@ -113,6 +119,7 @@ class Ordered(NamedTuple):
     factor: np.ndarray  # per document, the term-coverage factor
     bonus: dict[int, dict[str, np.ndarray]]  # document -> channel -> what each query term's tie-break added
     first: np.ndarray  # the first k documents of `rank(scores)`, best first
+    placed: tuple[int, str, float] | None = None  # (document, bare topic, what placing it first added)
 
 
 class Searcher:
@@ -144,6 +151,10 @@ class Searcher:
         # a FAQ table: one question per document, in document order, so each one's best question is itself
         n = len(self._ids)
         self._one_question_each = self._questions == n and bool(np.array_equal(self._group_docs, np.arange(n)))
+        self._bare: dict[tuple[str, ...], tuple[int, str]] = {}  # a bare topic's core -> (document, phrase)
+        for phrase, d, core in index.bare_topics:
+            self._bare.setdefault(core, (d, phrase))
+        self._bare_length = max((len(core) for core in self._bare), default=0)  # 0: none to look for
 
     # -------------------------------------------------------------- scoring
 
@@ -167,7 +178,16 @@ class Searcher:
         weight = self.referral_weight(query, named)
         example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0)
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
-        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, example, gap)
+        core = self.analyzer.core(own, self._bare_length) if self._bare_length else ()
+        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, example, gap, core)
+
+    def bare_topic(self, qv: QueryVectors) -> tuple[int, str] | None:
+        """(document, phrase) when the message is only a bare topic a document lists
+        (`Document.bare_topics`): `tạm trú` alone means the base procedure, but on two words every
+        page of the topic scores alike and a variant with a shorter title (`Gia hạn tạm trú`) comes
+        first. Message and phrase are compared as `faq.analyzer.Analyzer.core` reads them, the phrase's
+        when the index was built (`ad ơi cho hỏi tạm trú ạ` and `tam tru` are both `tam tru`)."""
+        return self._bare.get(qv.core) if qv.core else None
 
     def closest_topic(self, tokens: Sequence[str]) -> tuple[int, float]:
         """The example of another agency's subject closest to the query's folded tokens (-1 when none
@@ -325,7 +345,17 @@ class Searcher:
             for d, parts in bonus.items():
                 scores[d] += _total(parts)
             first = first[np.lexsort((self._ids[first], -np.round(scores[first], 12)))]
-        return Ordered(scores, factor, bonus, first[:k])
+        bare = self.bare_topic(qv)
+        if bare is None:
+            return Ordered(scores, factor, bonus, first[:k])
+        d, phrase = bare
+        if d == first[0] and scores[d] > 0.0:  # first already (scoring nothing, it would be no hit)
+            return Ordered(scores, factor, bonus, first[:k], (d, phrase, 0.0))
+        lift = max(float(scores[first[0]] - scores[d]), 0.0) + BARE_MARGIN
+        scores = scores.copy()
+        scores[d] += lift
+        first = np.concatenate([[d], first[first != d]])
+        return Ordered(scores, factor, bonus, first[:k], (d, phrase, lift))
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Document indices best first; ties broken by id so results are deterministic."""
@@ -360,14 +390,17 @@ class Searcher:
         """Ranking scores of every document and the confidence in the first, as `search` judges them."""
         qv = self.vectors(query[:MAX_QUERY_CHARS])
         raw, questions, _, rows = self.score_vector(qv)
-        ranked, _, _, first = self.ordering(qv, raw, questions, rows, 1)
-        return ranked, self.confidence(float(raw[first[0]]) if len(first) else 0.0, qv)
+        ranked, _, _, first, placed = self.ordering(qv, raw, questions, rows, 1)
+        return ranked, self.confidence(float(raw[first[0]]) if len(first) else 0.0, qv, placed is not None)
 
-    def confidence(self, best: float, qv: QueryVectors) -> float:
+    def confidence(self, best: float, qv: QueryVectors, bare: bool = False) -> float:
         """How sure we are of the best answer: its score, discounted when another agency is named, and
-        scaled by how much more (or less) the question is like another agency's business than ours."""
+        scaled by how much more (or less) the question is like another agency's business than ours; at
+        least the threshold when the message is a bare topic of that page (`bare_topic`): a maintainer
+        said that page answers it, however few of its words a two-word message can match (`kt3`)."""
         discount = discounted(best, self.config.other_agency_penalty, qv.referral_weight)
-        return discount * likeness(qv.topic_gap, self.config.topic_weight)
+        sure = discount * likeness(qv.topic_gap, self.config.topic_weight)
+        return max(sure, self.config.threshold) if bare else sure
 
     def topic_of(self, qv: QueryVectors) -> tuple[str, str] | None:
         """(example, who handles it) when the question is more like that example of another agency's
@@ -389,16 +422,25 @@ class Searcher:
         text = query[:MAX_QUERY_CHARS]
         qv = self.vectors(text)
         raw, questions, display, rows = self.score_vector(qv)
-        scores, factor, bonus, first = self.ordering(qv, raw, questions, rows, top_k)
+        scores, factor, bonus, first, placed = self.ordering(qv, raw, questions, rows, top_k)
         order = [d for d in first if scores[d] > 0.0]  # nothing in common is no hit
         hits = tuple(
             self._hit(
-                int(d), float(scores[d]), questions, display, qv, rows, explain, float(factor[d]), bonus.get(int(d))
+                int(d),
+                float(scores[d]),
+                questions,
+                display,
+                qv,
+                rows,
+                explain,
+                float(factor[d]),
+                bonus.get(int(d)),
+                placed[1:] if placed and placed[0] == d else None,
             )
             for d in order
         )
         referrals = qv.referrals
-        confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv)
+        confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv, bool(order) and placed is not None)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
         like = likeness(qv.topic_gap, self.config.topic_weight)
@@ -434,6 +476,7 @@ class Searcher:
         explain: bool,
         factor: float = 1.0,
         bonus: dict[str, np.ndarray] | None = None,
+        placed: tuple[str, float] | None = None,
     ) -> Hit:
         doc = self.index.documents[d]
         matched, kind, answer = doc.label, "title", _summary(doc)
@@ -455,7 +498,10 @@ class Searcher:
                 answer = p.answer
         contributions = self._explain(d, questions, qv, rows, factor, bonus) if explain else ()
         added = _total(bonus) if bonus else 0.0
-        return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions, factor, added)
+        phrase, lift = placed or ("", 0.0)
+        if lift and explain:  # what placing it first added, so that the rows still sum to the score
+            contributions = (*contributions, Contribution("bare_topic", "bare_topic", lift, ((phrase, lift),)))
+        return Hit(doc.id, doc.label, score, matched, kind, answer, doc, contributions, factor, added, phrase, lift)
 
     def _answered_twin(self, row: int, qrows: np.ndarray) -> int:
         """A sample question has no answer of its own, so matching it shows the document's summary. When

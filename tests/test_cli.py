@@ -101,6 +101,17 @@ def test_ask_explain_json_adds_up(project: Paths) -> None:
         assert sum(c["score"] for c in r["explain"]) == pytest.approx(r["score"], abs=1e-5)
 
 
+def test_ask_answers_a_bare_topic_with_its_page_and_says_why(project: Paths) -> None:
+    """`kt3` (the old temporary-residence book) is a bare topic of the fixture's registration page: the
+    message alone gets that page, answered, and `--explain` says why and still adds up."""
+    data = json.loads(run("ask", "--json", "--explain", "kt3").stdout)
+    assert data["results"][0]["id"] == "tam-tru" and not data["abstained"]
+    for r in data["results"]:
+        assert sum(c["score"] for c in r["explain"]) == pytest.approx(r["score"], abs=1e-5)
+    explained = " ".join(run("ask", "--explain", "kt3").stdout.split())
+    assert "the message is only «kt3», a bare topic of the first page: never below the threshold" in explained
+
+
 def test_list_and_show(project: Paths) -> None:
     listing = json.loads(run("list", "--json").stdout)
     assert {"id", "title", "category"} == set(listing[0])

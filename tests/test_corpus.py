@@ -72,6 +72,22 @@ RULES = [
     ("unclosed header", lambda t: t.replace("+++\n\n## Tóm tắt", "\n## Tóm tắt"), "never closed"),
     ("answerless Q&A", lambda t: t.replace("Tối đa 02 năm, có thể gia hạn.", ""), "has no answer"),
     ("repeated question", lambda t: t.replace('"làm tạm trú ở đâu"', '"Đăng ký tạm trú cần giấy tờ gì?"'), "repeated"),
+    (
+        "bare topics not a list",
+        lambda t: t.replace('bare_topics = ["kt3"]', 'bare_topics = "tạm trú"'),
+        "list of strings",
+    ),
+    ("empty bare topic", lambda t: t.replace('["kt3"]', '["tạm trú", " "]'), "is empty"),
+    (
+        "long bare topic",
+        lambda t: t.replace('["kt3"]', '["đăng ký tạm trú cho người thuê trọ ở xa"]'),
+        "over 6 words",
+    ),
+    (
+        "repeated bare topic",  # the same once diacritics and case are set aside
+        lambda t: t.replace('["kt3"]', '["tạm trú", "Tam tru"]'),
+        "bare topic repeated",
+    ),
 ]
 
 
@@ -107,6 +123,19 @@ def test_duplicate_ids_and_shared_questions_across_files(tmp_path: Path) -> None
     assert any("also belongs to `other`" in str(p) and "tam-tru.md" in str(p) for p in problems)
 
 
+def test_a_bare_topic_belongs_to_one_page(tmp_path: Path) -> None:
+    """A message that is only `tạm trú` can put one page first, not two: the second claim is named."""
+    folder = tmp_path / "procedures"
+    folder.mkdir()
+    listed = GOOD.read_text("utf-8").replace('["kt3"]', '["tạm trú"]')
+    (folder / "tam-tru.md").write_text(listed, "utf-8")
+    other = listed.replace('id = "tam-tru"', 'id = "other"').replace('["tạm trú"]', '["TẠM TRÚ"]')
+    (folder / "other.md").write_text(other, "utf-8")
+    docs, problems = check_corpus(tmp_path, today=TODAY)
+    assert any("tam-tru.md:1: bare topic 'tạm trú' also belongs to `other`" in str(p) for p in problems), problems
+    assert {d.id: d.bare_topics for d in docs} == {"other": ("TẠM TRÚ",), "tam-tru": ("tạm trú",)}
+
+
 def test_load_corpus_raises_listing_every_blocking_problem(tmp_path: Path) -> None:
     folder = tmp_path / "procedures"
     folder.mkdir()
@@ -115,6 +144,17 @@ def test_load_corpus_raises_listing_every_blocking_problem(tmp_path: Path) -> No
     with pytest.raises(CorpusError) as info:
         load_corpus(tmp_path, today=TODAY)
     assert len(info.value.problems) == 2
+
+
+def test_a_faq_table_lists_bare_topics_as_it_lists_aliases(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "id,question,answer,bare_topics\nq1,Hỏi?,Đáp.,tạm trú|kt3\nq2,Hỏi khác?,Đáp khác.,Tam tru\n", "utf-8"
+    )
+    docs, problems = parse_faq_file(path)
+    assert [d.bare_topics for d in docs] == [("tạm trú", "kt3"), ("Tam tru",)] and problems == []
+    _, crossed = check_corpus(path, today=TODAY)
+    assert [str(p) for p in crossed] == [f"{path}:3: bare topic 'Tam tru' also belongs to `q1`; keep it in one"]
 
 
 def test_csv_with_bom_quoted_newlines_and_aliases(tmp_path: Path) -> None:

@@ -600,6 +600,7 @@ def test_a_pickled_array_in_the_index_is_refused_not_executed(built, served: Pat
         ("documents.jsonl", b"[" * 100_000 + b"\n"),
         ("passages.jsonl", b""),
         ("ids.json", b'{"documents": 4}'),
+        ("ids.json", b'{"documents": ["a", "b", "c", "d"], "question_passages": 0, "bare_topics": [["x", 9, ["x"]]]}'),
         ("vocabulary.json", b'{"word": 1}'),
     ],
     ids=[
@@ -609,6 +610,7 @@ def test_a_pickled_array_in_the_index_is_refused_not_executed(built, served: Pat
         "documents-deep",
         "passages-empty",
         "ids-wrong-type",
+        "ids-bare-topic-of-no-document",
         "vocabulary-wrong-type",
     ],
 )

@@ -211,6 +211,7 @@ def _faq_index(tmp_path, rows: list[dict]):
 
     from faq.engine import Paths, build
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "faq.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     project = Paths.default()
@@ -580,3 +581,63 @@ def test_synonyms_count_for_the_configured_share_of_the_query(built) -> None:
         ref = Searcher(index, replace(index.search_config, synonym_weight=1.0)).vectors(plain)
         for c in qv.terms:
             assert np.array_equal(qv.terms[c][0], ref.terms[c][0]) and np.allclose(qv.terms[c][1], ref.terms[c][1])
+
+
+BARE_ROWS = [
+    {
+        "id": "dang-ky",
+        "title": "Đăng ký tạm trú cho người thuê trọ, đi làm, đi học ở nơi khác",
+        "answer": "Người đến ở nơi khác từ 30 ngày đăng ký tạm trú tại Công an xã nơi đến ở, bằng tờ khai CT01.",
+        "bare_topics": ["tạm trú", "kt3"],
+    },
+    {
+        "id": "gia-han",
+        "title": "Gia hạn tạm trú",
+        "answer": "Khi tạm trú sắp hết hạn mà vẫn ở tiếp, nộp tờ khai CT01 để gia hạn tạm trú.",
+    },
+    {"id": "ho-chieu", "title": "Hộ chiếu", "answer": "Nộp tờ khai làm hộ chiếu tại Công an tỉnh hoặc trên VNeID."},
+]
+
+
+def test_a_bare_topic_puts_the_page_that_lists_it_first(tmp_path) -> None:
+    """On `tạm trú` alone every page of the topic matches the same two words and the variant with the
+    shortest title wins; the base page lists the phrase as a bare topic, and a message that is only
+    that phrase (typed any way, stop words around it) gets it first. Explanations still add up, the
+    ranking the harness reads agrees, and a message saying more is ranked as before."""
+    plain_rows = [{k: v for k, v in r.items() if k != "bare_topics"} for r in BARE_ROWS]
+    plain = Searcher(_faq_index(tmp_path / "plain", plain_rows))
+    assert plain.search("tạm trú").hits[0].id == "gia-han"  # the premise
+    index = _faq_index(tmp_path / "listed", BARE_ROWS)
+    assert index.bare_topics == (("tạm trú", 0, ("tam", "tru")), ("kt3", 0, ("kt3",)))
+    searcher = Searcher(index)
+    for query in ("tạm trú", "TAM TRU?", "ad ơi cho hỏi tạm trú ạ"):
+        result = searcher.search(query, explain=True)
+        first = result.hits[0]
+        assert first.id == "dang-ky" and first.bare_topic == "tạm trú" and first.placed > 0, query
+        assert first.score > result.hits[1].score
+        assert [c.field for c in first.contributions].count("bare_topic") == 1
+        for hit in result.hits:
+            assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
+        assert index.doc_ids[searcher.rank(searcher.score(query))[0]] == "dang-ky"
+    from faq.index import load_index, save_index
+
+    save_index(index, tmp_path / "saved")
+    loaded = load_index(tmp_path / "saved")
+    assert loaded.bare_topics == index.bare_topics and loaded.documents[0].bare_topics == ("tạm trú", "kt3")
+    assert Searcher(loaded).search("tạm trú").hits[0].bare_topic == "tạm trú"
+    # the ablation row `− bare topics` (faq.evaluate) is this index without them: the premise again
+    assert Searcher(replace(index, bare_topics=())).search("tạm trú").hits[0].id == "gia-han"
+    told = searcher.search("tạm trú sắp hết hạn thì làm sao")
+    assert told.hits[0].id == "gia-han" and all(not h.bare_topic for h in told.hits)
+    before = plain.search("tạm trú sắp hết hạn thì làm sao")
+    assert [(h.id, h.score) for h in told.hits] == [(h.id, h.score) for h in before.hits]
+
+
+def test_a_bare_topic_is_answered_even_when_its_page_scores_low(tmp_path) -> None:
+    """`kt3` is nowhere in the page, so it scores nothing, but a maintainer listed it: the page is
+    answered at the threshold, not declined. A message that is not a bare topic is judged as before."""
+    searcher = Searcher(_faq_index(tmp_path, BARE_ROWS))
+    result = searcher.search("kt3")
+    assert [h.id for h in result.hits] == ["dang-ky"] and not result.abstained
+    assert result.confidence == pytest.approx(searcher.config.threshold)
+    assert searcher.search("kt4").abstained
