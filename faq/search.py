@@ -58,7 +58,7 @@ class Hit:
     contributions: tuple[Contribution, ...] = ()
     coverage_factor: float = 1.0  # the term-coverage factor in `score` (Searcher.ranking), 1 when off
     tie_break: float = 0.0  # what the tie-break between the first two added to `score` (Searcher.tie_break)
-    bare_topic: str = ""  # the page's bare topic the message is (Searcher.bare_topic), when that placed it first
+    bare_topic: str = ""  # the page's bare topic the message is only (Searcher.bare_topic), else ""
     placed: float = 0.0  # what placing it first added to `score`
 
 
