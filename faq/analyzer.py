@@ -91,6 +91,9 @@ class Analyzer:
             (tuple(_folded(term) for term in group), group, True, group) for group in self.lexicon.synonyms
         ]
         self._stop = frozenset(self.lexicon.stopwords)
+        self._framing: dict[str, list[tuple[str, ...]]] = {}  # folded first syllable -> entries, longest first
+        for entry in sorted(self.lexicon.framing, key=len, reverse=True):
+            self._framing.setdefault(fold(entry[0]), []).append(entry)
         self._fixed = tuple(self.lexicon.fixed_words)
         self._memo: dict[tuple[str, ...], list[str]] = {}
         self._referrals = [(term, _folded(term), who) for term, who in self.lexicon.other_agencies]
@@ -261,16 +264,25 @@ class Analyzer:
     def core(self, own: Sequence[Sequence[str]], limit: int | None = None) -> tuple[str, ...]:
         """A message's own syllables without diacritics, in order, stop words aside (as typed, as the
         diacritic-free channel drops them), from its own chunks (`prepare_query`'s first part): what
-        tells a message that is only a bare topic (`faq.search.Searcher.bare_topic`). `ad ơi cho hỏi tạm
-        trú ạ`, `tạm trú?` and `tam tru` all come to `tam tru`. Whatever channels the index has. Empty
-        when it would be longer than `limit`: no bare topic is, and most messages are."""
+        tells a message that is only a bare topic (`faq.search.Searcher.bare_topic`). The lexicon's
+        framing words are set aside too (`framing.txt`: `thủ tục`, `hỏi về`), as a rewrite's source is
+        matched (`_agrees`). `ad ơi cho hỏi tạm trú ạ`, `thủ tục tạm trú?` and `tam tru` all come to
+        `tam tru`. Whatever channels the index has. Empty when it would be longer than `limit`: no bare
+        topic is, and most messages are."""
+        kept = [s for sylls in own for s in sylls if s not in self._stop]
         out: list[str] = []
-        for sylls in own:
-            for s in sylls:
-                if s not in self._stop:
-                    out.append(fold(s))
-                    if limit is not None and len(out) > limit:
-                        return ()
+        i = 0
+        while i < len(kept):
+            folded = fold(kept[i])
+            entries = self._framing.get(folded, ())
+            framing = next((len(f) for f in entries if len(kept) - i >= len(f) and _agrees(kept[i : i + len(f)], f)), 0)
+            if framing:
+                i += framing
+                continue
+            out.append(folded)
+            i += 1
+            if limit is not None and len(out) > limit:
+                return ()
         return tuple(out)
 
     def text_core(self, text: str) -> tuple[str, ...]:

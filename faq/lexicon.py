@@ -11,6 +11,8 @@ corpus/lexicon/
   units.tsv         `suffix<TAB>word`                   (`t` -> `tuổi`: `bé 10t` reads `bé 10 tuổi`; numbers only)
   other_topics.txt  `= who handles it` then example     (other agencies' subjects, recognised by likeness, not
                     questions, one a line                 by a phrase: `faq.topics`)
+  framing.txt       one word or phrase a line           (words that frame a message without saying which
+                                                       procedure: `thủ tục tạm trú` is the bare topic `tạm trú`)
 All of them apply to queries only (documents are written in standard language), matched by letters
 whatever the diacritics (`ca vet`, `cà vẹt` hit `cà vẹt`), except that a rewrite takes a word typed with
 diacritics at its word: `hỏng` does not hit `hông` (faq.analyzer). Lines starting with `#` and blank lines are
@@ -36,6 +38,7 @@ LEXICON_FILES = (
     "other_agencies.tsv",
     "units.tsv",
     "other_topics.txt",
+    "framing.txt",
 )
 
 
@@ -51,6 +54,7 @@ class Lexicon:
     other_agencies: tuple[tuple[tuple[str, ...], str], ...] = ()
     units: tuple[tuple[str, tuple[str, ...]], ...] = ()
     other_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (who handles it, example questions)
+    framing: tuple[tuple[str, ...], ...] = ()  # set aside when telling a bare topic (faq.analyzer.Analyzer.core)
 
     def topic_examples(self) -> list[tuple[str, str]]:
         """(who handles it, example question) for every example, in file order: the columns of the
@@ -67,6 +71,7 @@ class Lexicon:
             "other_agencies": [[" ".join(a), b] for a, b in self.other_agencies],
             "units": [[a, " ".join(b)] for a, b in self.units],
             "other_topics": [[who, list(examples)] for who, examples in self.other_topics],
+            "framing": [" ".join(p) for p in self.framing],
         }
 
     @classmethod
@@ -80,6 +85,7 @@ class Lexicon:
             other_agencies=tuple((tuple(a.split()), b) for a, b in data.get("other_agencies", [])),
             units=tuple((a, tuple(b.split())) for a, b in data.get("units", [])),
             other_topics=tuple((who, tuple(examples)) for who, examples in data.get("other_topics", [])),
+            framing=tuple(tuple(p.split()) for p in data.get("framing", [])),
         )
 
 
@@ -245,6 +251,7 @@ def load_lexicon(directory: Path | None) -> Lexicon:
     referrals = read("other_agencies.tsv", parse_referrals)
     units = read("units.tsv", parse_units)
     topics = read("other_topics.txt", parse_topics)
+    framing = read("framing.txt", parse_wordlist)
     if problems:
         raise CorpusError(f"{len(problems)} problem(s) in the lexicon {directory}", problems)
     return Lexicon(
@@ -256,4 +263,5 @@ def load_lexicon(directory: Path | None) -> Lexicon:
         other_agencies=tuple(referrals),
         units=tuple(units),
         other_topics=tuple(topics),
+        framing=tuple(tuple(p.split()) for p in framing),
     )

@@ -221,3 +221,27 @@ def test_a_query_is_prepared_as_its_own_words_and_its_synonyms_apart() -> None:
     assert own == [["mất", "cccd", "và", "cà", "vẹt"], ["căn", "cước", "công", "dân"]]
     assert related == [["giấy", "đăng", "ký", "xe"]]
     assert a.prepare("mất cccd và cà vẹt", query=True) == own + related
+
+
+def test_the_core_of_a_message_sets_aside_stop_words_and_framing_words() -> None:
+    """What tells a message that is only a bare topic (faq.search.Searcher.bare_topic): its own syllables
+    folded, stop words (as typed) and the lexicon's framing words (as a rewrite's source is matched)
+    aside; a framing word typed with other tone marks is another word, and so is anything else."""
+    from faq.lexicon import Lexicon
+
+    lex = Lexicon(stopwords=frozenset({"ạ", "cho"}), framing=(("thủ", "tục"), ("hỏi",), ("ạ",)))
+    a = Analyzer(AnalyzerConfig(), lex)
+
+    def core(text: str, limit: int | None = None) -> tuple[str, ...]:
+        return a.core(a.prepare_query(text)[0], limit)
+
+    assert core("cho hỏi thủ tục tạm trú ạ") == core("thu tuc tam tru a") == core("TẠM TRÚ?") == ("tam", "tru")
+    assert core("hội tạm trú") == ("hoi", "tam", "tru")  # `hội` is not `hỏi`
+    assert core("làm lại tạm trú") == ("lam", "lai", "tam", "tru")
+    assert core("thủ tục tạm trú hết hạn", limit=3) == ()  # longer than any bare topic: no need to finish
+    assert Analyzer(AnalyzerConfig(), Lexicon(stopwords=lex.stopwords)).core([["thủ", "tục", "tạm", "trú"]]) == (
+        "thu",
+        "tuc",
+        "tam",
+        "tru",
+    )

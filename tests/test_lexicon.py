@@ -23,6 +23,7 @@ def test_malformed_lines_are_reported_with_file_and_line(tmp_path: Path) -> None
     write(tmp_path, "rewrites.tsv", "# comment\nko\tkhông\nonly-one-column\nko\tkhong\n")
     write(tmp_path, "synonyms.tsv", "hộ khẩu\n")
     write(tmp_path, "stopwords.txt", "ạ\n\tx\n")
+    write(tmp_path, "framing.txt", "thủ tục\n?!\n")
     with pytest.raises(CorpusError) as info:
         load_lexicon(tmp_path)
     problems = info.value.problems
@@ -30,6 +31,7 @@ def test_malformed_lines_are_reported_with_file_and_line(tmp_path: Path) -> None
     assert any(p.startswith(f"{tmp_path / 'rewrites.tsv'}:4:") and "already defined on line 2" in p for p in problems)
     assert any(p.startswith(f"{tmp_path / 'synonyms.tsv'}:1:") for p in problems)
     assert any(p.startswith(f"{tmp_path / 'stopwords.txt'}:2:") for p in problems)
+    assert any(p.startswith(f"{tmp_path / 'framing.txt'}:2: no letters or digits") for p in problems)
 
 
 def test_topic_examples_sit_under_an_agency_line_and_problems_name_their_line(tmp_path: Path) -> None:
@@ -62,6 +64,8 @@ def test_non_utf8_file_is_reported(tmp_path: Path) -> None:
 def test_round_trip_through_dict() -> None:
     lex = load_lexicon(DATA / "corpus" / "lexicon")
     assert Lexicon.from_dict(lex.to_dict()) == lex
+    project = load_lexicon(PROJECT_LEXICON)
+    assert ("thủ", "tục") in project.framing and Lexicon.from_dict(project.to_dict()) == project
 
 
 def test_missing_directory_means_empty_lexicon(tmp_path: Path) -> None:
