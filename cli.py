@@ -497,6 +497,7 @@ def show(
                 "kind": doc.kind,
                 "agency": doc.agency,
                 "aliases": list(doc.aliases),
+                "bare_topics": list(doc.bare_topics),
                 "questions": list(doc.questions),
                 "sections": {s.heading: s.text for s in doc.sections},
                 "sources": [{"url": s.url, "title": s.title, "date": s.date} for s in doc.sources],

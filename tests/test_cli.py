@@ -121,6 +121,7 @@ def test_list_and_show(project: Paths) -> None:
     shown = run("show", "ho-chieu")
     assert shown.exit_code == 0 and "TK01" in shown.stdout
     assert json.loads(run("show", "--json", "ho-chieu").stdout)["sections"]["Lệ phí"] == "200.000 đồng."
+    assert json.loads(run("show", "--json", "tam-tru").stdout)["bare_topics"] == ["kt3"]
 
 
 @pytest.mark.parametrize(("review_by", "due"), [("2000-01-01", True), ("2999-01-01", False)])
