@@ -357,6 +357,7 @@ def build_index(
     if any(d.bare_topics for d in documents):
         analyzer = index.analyzer()
         index.bare_topics = tuple((t, i, analyzer.text_core(t)) for i, d in enumerate(documents) for t in d.bare_topics)
+        _check_bare_topics(index.bare_topics, documents)
     examples = lexicon.topic_examples()
     if examples and TOPIC_CHANNEL in channels:
         analyze = topic_analysis(analyzer_config, lexicon, TOPIC_CHANNEL)
@@ -662,6 +663,23 @@ def _load_build(directory: Path) -> Index:
         topics,
         bare_topics,
     )
+
+
+def _check_bare_topics(bare: Sequence[tuple[str, int, tuple[str, ...]]], documents: Sequence[Document]) -> None:
+    """Two pages' bare topics that read the same once stop and framing words are set aside (`thủ tục tạm
+    trú` and `tạm trú`) cannot both come first: refuse the build, naming both, as `corpus check` does for
+    the same phrase written twice (it cannot tell these apart: the lexicon decides what they read as)."""
+    seen: dict[tuple[str, ...], tuple[str, int]] = {}
+    problems = []
+    for phrase, d, core in bare:
+        other = seen.setdefault(core, (phrase, d))
+        if core and other[1] != d:
+            problems.append(
+                f"{documents[d].path}: bare topic {phrase!r} reads as {other[0]!r} of `{documents[other[1]].id}` "
+                "once stop and framing words are set aside; keep it on one page"
+            )
+    if problems:
+        raise CorpusError(f"{len(problems)} problem(s) with the bare topics", problems)
 
 
 def _bare_topics(items: object, documents: int) -> tuple[tuple[str, int, tuple[str, ...]], ...]:

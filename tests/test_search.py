@@ -641,3 +641,17 @@ def test_a_bare_topic_is_answered_even_when_its_page_scores_low(tmp_path) -> Non
     assert [h.id for h in result.hits] == ["dang-ky"] and not result.abstained
     assert result.confidence == pytest.approx(searcher.config.threshold)
     assert searcher.search("kt4").abstained
+
+
+def test_two_pages_whose_bare_topics_read_the_same_are_refused(tmp_path) -> None:
+    """`thủ tục tạm trú` is `tạm trú` once the project lexicon's framing words are set aside, so two
+    pages listing them could not both come first: the build stops and names both."""
+    from faq.errors import CorpusError
+
+    rows = [dict(BARE_ROWS[0]), dict(BARE_ROWS[1], bare_topics=["thủ tục tạm trú"]), BARE_ROWS[2]]
+    with pytest.raises(CorpusError) as info:
+        _faq_index(tmp_path, rows)
+    assert info.value.problems == [
+        f"{tmp_path / 'faq.jsonl'}: bare topic 'thủ tục tạm trú' reads as 'tạm trú' of `dang-ky` once stop and "
+        "framing words are set aside; keep it on one page"
+    ]
