@@ -440,7 +440,7 @@ class Searcher:
             for d in order
         )
         referrals = qv.referrals
-        confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv, bool(order) and placed is not None)
+        confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv, placed is not None)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
         like = likeness(qv.topic_gap, self.config.topic_weight)
