@@ -40,7 +40,7 @@ lint: install ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-# every held-out set in the tree, in number order (holdout, holdout2, …); each has queries.jsonl and floor.json
+# every held-out set in the tree, in number order (holdout21, holdout22, …; sets 1–20 became corpus/examples/); each has queries.jsonl and floor.json
 HOLDOUTS := $(shell ls -d corpus/eval/holdout*/ | sed 's,/$$,,' | sort -V)
 # FAQ tables from other domains, each indexed on its own (indexes/<name>) through the generic FAQ path
 GENERALS := corpus/eval/general corpus/eval/general2

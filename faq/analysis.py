@@ -44,7 +44,7 @@ class DocAnalysis:
     """Token counts of one document: per channel and field, and per passage per channel.
 
     passages: (kind, text shown as matched, answer, {channel: counts}) for each sample question,
-    Q&A question (kind `question` / `qa`) and section (kind `section`).
+    Q&A question (kind `question` / `qa`), labelled message (`example`) and section (kind `section`).
     """
 
     fields: dict[str, dict[str, Counts]]
@@ -52,11 +52,15 @@ class DocAnalysis:
 
 
 def units(doc: Document) -> list[tuple[str, str, str, str, str]]:
-    """(field, passage kind or '', text analysed, text shown, answer) for every analysed piece of a document."""
+    """(field or '', passage kind or '', text analysed, text shown, answer) for every analysed piece of a
+    document: a piece with no field is a passage alone."""
     out = [("title", "", doc.title, "", "")]
     out += [("aliases", "", a, "", "") for a in doc.aliases]
     out += [("questions", "question", q, q, "") for q in doc.questions]
     out += [("questions", "qa", q, q, a) for q, a in doc.qas]
+    # Labelled messages (faq.examples) are passages alone, matched one by one as sample questions are
+    # (`question_max`), in no field: the fields, what confidence is computed from, stay the page's own.
+    out += [("", "example", q, q, "") for q in doc.examples]
     if doc.agency:
         out.append(("body", "", doc.agency, "", ""))
     for s in doc.sections:
@@ -73,9 +77,9 @@ def analyse_document(doc: Document, analyzer: Analyzer) -> DocAnalysis:
     fields: dict[str, dict[str, Counter[str]]] = {c: {f: Counter() for f in DOC_FIELDS} for c in channels}
     passages = []
     for field, kind, text, shown, answer in units(doc):
-        wanted = field_channels(channels, field)
+        wanted = field_channels(channels, field or "questions")  # a passage alone is read as a question
         tokens = analyzer.analyze(text, channels=wanted)
-        for c in wanted:
+        for c in wanted if field else ():
             fields[c][field].update(tokens[c])
         if kind:
             passages.append((kind, shown, answer, {c: dict(Counter(tokens.get(c, ()))) for c in channels}))

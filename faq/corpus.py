@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faq.errors import CorpusError
+from faq.examples import example_files, read_examples, with_examples
 from faq.text import fold, normalize
 
 CATEGORIES = {
@@ -97,6 +98,9 @@ class Document:
     # Messages that are only one of these phrases (`tạm trú`, `cccd`) get this page first: the base
     # procedure of a topic its variants share (faq.search.Searcher.bare_topic).
     bare_topics: tuple[str, ...] = ()
+    # Labelled citizen messages this page answers (`corpus/examples/`, faq.examples): indexed as more
+    # sample questions, never shown as the question answered.
+    examples: tuple[str, ...] = ()
 
     def review_due(self, today: dt.date | None = None) -> bool:
         """Whether the page's `review_by` date has come: its time-limited fact may have lapsed unchecked."""
@@ -645,6 +649,9 @@ def check_corpus(corpus: Path, today: dt.date | None = None) -> tuple[list[Docum
             problems.extend(parsed.problems)
             if parsed.doc:
                 docs.append(parsed.doc)
+        examples, found = read_examples(example_files(corpus), {d.id for d in docs})
+        problems.extend(Problem(path, line, message) for path, line, message in found)
+        docs = with_examples(docs, examples)
     problems.extend(_cross_checks(docs))
     return docs, problems
 

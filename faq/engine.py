@@ -16,6 +16,7 @@ from pathlib import Path
 from faq.config import AnalyzerConfig, SearchConfig, load_tuning
 from faq.corpus import FAQ_FORMATS, FAQ_SUFFIXES, fingerprint, procedure_files, read_corpus
 from faq.errors import CorpusError, IndexError_, UsageError
+from faq.examples import example_files
 from faq.index import Index, build_index, load_index, read_manifest, save_index
 from faq.lexicon import LEXICON_FILES, load_lexicon
 from faq.storage import INPUTS_VERIFIED, read_verified, record_verified, settled, stat_key
@@ -49,7 +50,7 @@ def corpus_inputs(corpus: Path, paths: Paths) -> list[Path]:
     """Every file whose content the index depends on, as absolute paths: a build given a relative
     `--corpus` and a later freshness check (which knows the manifest's absolute path) must agree."""
     corpus = corpus.resolve()
-    files = [corpus] if corpus.is_file() else procedure_files(corpus)
+    files = [corpus] if corpus.is_file() else procedure_files(corpus) + example_files(corpus)
     files += [paths.lexicon.resolve() / name for name in LEXICON_FILES]
     return files + [paths.tuning.resolve()]
 

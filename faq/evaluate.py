@@ -121,14 +121,22 @@ def _ranked(ids: Sequence[str], scores: np.ndarray) -> tuple[list[str], float]:
 
 
 def bm25_system(index: Index) -> RankFn:
-    """bm25s over exactly the token streams the pipeline's analyzer produces (all channels, prefixed)."""
+    """bm25s over exactly the token streams the pipeline's analyzer produces (all channels, prefixed),
+    labelled messages included."""
     import bm25s
 
     analyzer = index.analyzer()
     channels = index.channels
     analyses = analyse_documents(index.documents, index.analyzer_config, index.lexicon)
+    # a page's fields and its labelled messages (faq.examples, passages alone): the data the pipeline has
     corpus = [
-        [f"{c}:{t}" for c in channels for counts in a.fields[c].values() for t, n in counts.items() for _ in range(n)]
+        [
+            f"{c}:{t}"
+            for c in channels
+            for counts in (*a.fields[c].values(), *(p[3].get(c, {}) for p in a.passages if p[0] == "example"))
+            for t, n in counts.items()
+            for _ in range(n)
+        ]
         for a in analyses
     ]
     retriever = bm25s.BM25()
@@ -147,7 +155,7 @@ def bm25_system(index: Index) -> RankFn:
 
 def document_text(doc: Document) -> str:
     """All the text of a document, for baselines that see it as one string."""
-    parts = [doc.title, *doc.aliases, *doc.questions, doc.agency]
+    parts = [doc.title, *doc.aliases, *doc.questions, *doc.examples, doc.agency]
     parts += [f"{s.heading}\n{s.text}" for s in doc.sections]
     return "\n".join(parts)
 
@@ -182,6 +190,11 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         if cfg.char
         else {"+ character n-grams": (rebuilt(char=True), search)}
     )
+    # the citizens' labelled messages (faq.examples), when the corpus has any
+    labelled: dict[str, tuple[Index, SearchConfig]] = {}
+    if any(d.examples for d in index.documents):
+        unlabelled = [replace(d, examples=()) for d in index.documents]
+        labelled["− labelled messages"] = (build_index(unlabelled, cfg, lex, search), search)
     return {
         "− segmentation": (rebuilt(segment=False), search),
         "− diacritic-free channel": (rebuilt(folded=False), search),
@@ -197,6 +210,7 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         "− typo repair": (replace(index, analyzer_config=replace(cfg, repair=False)), search),
         # the pages' bare topics (Document.bare_topics), for messages that are only a topic
         "− bare topics": (replace(index, bare_topics=()), search),
+        **labelled,
     }
 
 
@@ -354,12 +368,13 @@ def best_threshold_of(run: Run, max_false_abstention: float) -> tuple[float, flo
 
 
 def overlap_with_corpus(queries: Sequence[EvalQuery], documents: Sequence[Document]) -> tuple[int, float]:
-    """How many eval queries also appear (normalised) among the corpus' own sample questions."""
+    """How many eval queries also appear (normalised) among the corpus' own sample questions or its
+    labelled messages (`faq.examples`): a set measured on messages the index learnt from measures nothing."""
 
     def key(text: str) -> str:
         return " ".join(s for c in chunks(normalize(text)) for s in syllables(c))
 
-    corpus_questions = {key(q) for d in documents for q in (*d.questions, *(qa for qa, _ in d.qas))}
+    corpus_questions = {key(q) for d in documents for q in (*d.questions, *(qa for qa, _ in d.qas), *d.examples)}
     hits = sum(1 for q in queries if key(q.query) in corpus_questions)
     return hits, hits / len(queries) if queries else 0.0
 

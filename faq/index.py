@@ -85,7 +85,7 @@ class Passage:
     """A unit that can be shown as the matched text: a sample question, a Q&A entry or a section."""
 
     doc: int
-    kind: str  # question | qa | section
+    kind: str  # question | qa | example | section
     text: str  # what matched (the question, or the section heading)
     answer: str = ""  # for qa: its answer; for section: its text
 
@@ -123,6 +123,9 @@ class Index:
     # from the documents and analysed at build time, so that a query decodes and analyses none of them
     # (Searcher.bare_topic; the core: faq.analyzer.Analyzer.core, as this index's analyzer reads the phrase)
     bare_topics: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+    # per question passage, True for a labelled message (faq.examples): they rank pages but confidence
+    # is the page's own text's (Searcher.score_vector); empty when the corpus has none
+    examples: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -244,10 +247,12 @@ def build_index(
     stage_seconds = {"analysis": round(time.perf_counter() - started, 3)}
 
     # Passages: question-like ones in document order, then sections in document order.
-    question_rows, section_rows, passages, sections = [], [], [], []
+    question_rows, section_rows, passages, sections, example_rows = [], [], [], [], []
     for d, doc_passages in enumerate(counts.passages):
         first = int(counts.starts[d]) + len(DOC_FIELDS)
         for j, (kind, shown, answer) in enumerate(doc_passages):
+            if kind == "example":
+                example_rows.append(first + j)
             if kind == "section":
                 section_rows.append(first + j)
                 sections.append(Passage(d, kind, shown, answer))
@@ -278,7 +283,9 @@ def build_index(
         shape=(n, k * n),
     )
     for c in sorted(channels, key=lambda c: -counts.entries[c]):  # the largest first: less held meanwhile
-        rows = counts.matrix(c)
+        rows, terms = counts.matrix(c), counts.vocab[c]
+        if example_rows:
+            rows, terms = page_terms(rows, terms, np.array(example_rows))
         fields = rows[np.concatenate([counts.field_rows(f) for f in DOC_FIELDS])]  # field-major: f * n + d
         question_part = rows[np.array(question_rows, dtype=np.int64)]
         section_part = rows[np.array(section_rows, dtype=np.int64)] if c in SECTION_CHANNELS else None
@@ -303,14 +310,14 @@ def build_index(
             fitted if analyzer_config.document_idf else TfidfTransformer(sublinear_tf=True, use_idf=False).fit(whole)
         )
         del whole
-        vocab[c] = {t: i for i, t in enumerate(counts.vocab[c])}
+        vocab[c] = {t: i for i, t in enumerate(terms)}
         idf[c] = np.asarray(fitted.idf_, dtype=np.float64)
         postings[c] = _term_major(transformer.transform(fields, copy=False))  # in place: no second copy
         del fields
         if question_part.shape[0]:
             question_postings[c] = _term_major(transformer.transform(question_part, copy=False))
         else:  # e.g. a FAQ file of answers without questions: no sample questions in this channel
-            question_postings[c] = Postings.empty(len(counts.vocab[c]))
+            question_postings[c] = Postings.empty(len(terms))
         del question_part
         if section_part is not None:  # row = section, as it comes
             matrix = transformer.transform(section_part, copy=False).astype(np.float32, copy=False).tocsr()
@@ -354,6 +361,8 @@ def build_index(
         section_postings,
         tuple(dictionary_syllables()) if analyzer_config.repair else (),
     )
+    if example_rows:
+        index.examples = np.array([p.kind == "example" for p in passages[: len(question_rows)]], dtype=bool)
     if any(d.bare_topics for d in documents):
         analyzer = index.analyzer()
         index.bare_topics = tuple((t, i, analyzer.text_core(t)) for i, d in enumerate(documents) for t in d.bare_topics)
@@ -366,6 +375,18 @@ def build_index(
 
 
 QUESTIONS_BIT = len(DOC_FIELDS)  # in `presence`: the document has sample questions in the channel
+
+
+def page_terms(rows, terms: Sequence[str], example_rows: np.ndarray):
+    """(rows, terms) kept to the terms the pages' own text uses. Labelled messages (faq.examples) are
+    citizens' text: a typo, an unaccented word or teencode in one of them, taken into the vocabulary,
+    would become a word that typo repair and diacritic restoration (built from the vocabulary) take as
+    right, and a query term that weighs in the query's vector while matching one message."""
+    others = np.setdiff1d(np.arange(rows.shape[0]), example_rows)
+    keep = np.flatnonzero(rows[others].getnnz(axis=0) > 0)
+    if len(keep) == len(terms):
+        return rows, terms
+    return rows[:, keep].tocsr(), [terms[i] for i in keep]
 
 
 def presence(field_rows: np.ndarray, question_rows: np.ndarray, question_docs: np.ndarray, n: int) -> np.ndarray:
@@ -402,6 +423,7 @@ def _doc_from_json(data: dict) -> Document:
             **data,
             "aliases": tuple(data["aliases"]),
             "bare_topics": tuple(data.get("bare_topics", ())),  # none in an index built before they existed
+            "examples": tuple(data.get("examples", ())),
             "questions": tuple(data["questions"]),
             "sections": tuple(Section(**s) for s in data["sections"]),
             "qas": tuple((q, a) for q, a in data["qas"]),
@@ -430,6 +452,8 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
             named.append((f"{c}.sections", index.section_rows[c]))
         for name, m in named:
             _store(arrays, name, m)
+    if index.examples.any():
+        arrays["passages.example"] = index.examples
     topics = index.topics
     if topics is not None:
         arrays["topics.idf"] = topics.idf
@@ -640,6 +664,9 @@ def _load_build(directory: Path) -> Index:
             raise IndexError_(
                 f"index {directory}: document postings of channel {c} have the wrong shape; {REBUILD_HINT}"
             )
+    examples = np.asarray(arrays["passages.example"], dtype=bool) if "passages.example" in arrays else np.zeros(0, bool)
+    if len(examples) not in (0, questions):
+        raise IndexError_(f"index {directory}: labelled messages do not match the passages; {REBUILD_HINT}")
     if stamp:
         record_verified(directory, stamp)
     return Index(
@@ -662,6 +689,7 @@ def _load_build(directory: Path) -> Index:
         dictionary,
         topics,
         bare_topics,
+        examples,
     )
 
 

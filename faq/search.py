@@ -110,6 +110,7 @@ class Scored(NamedTuple):
     questions: np.ndarray  # per question passage
     display: Display  # per question passage, for choosing what a hit shows
     rows: dict[str, tuple[Rows, Rows]]  # channel -> the query terms' document rows, question rows
+    own: np.ndarray  # `raw` from the page's own text alone, without its labelled messages: for confidence
 
 
 class Ordered(NamedTuple):
@@ -150,6 +151,9 @@ class Searcher:
         self._scales: dict[tuple[tuple[str, float], ...], np.ndarray] = {}  # coverage_scale per channel weights
         # a FAQ table: one question per document, in document order, so each one's best question is itself
         n = len(self._ids)
+        # Labelled messages (faq.examples) rank pages; whether to answer is judged on the pages' own
+        # text (`Scored.own`), as dev chose the threshold before they existed (see the README).
+        self._examples = index.examples if index.examples.any() else None
         self._one_question_each = self._questions == n and bool(np.array_equal(self._group_docs, np.arange(n)))
         self._bare: dict[tuple[str, ...], tuple[int, str]] = {}  # a bare topic's core -> (document, phrase)
         for phrase, d, core in index.bare_topics:
@@ -256,17 +260,25 @@ class Searcher:
         for c, (fields, passages) in sims.items():
             scores += qv.weights[c] * (fw @ fields)
             questions += qv.weights[c] * passages
-        if self._one_question_each:
-            best = questions
-        else:
-            best = np.zeros(n)
-            if self._questions:
-                best[self._group_docs] = np.maximum.reduceat(questions, self._group_starts)
-        scores += self.field_weights["question_max"] * best
+        qmax = self.field_weights["question_max"]
+        own = scores
+        if self._examples is not None:  # the same without the labelled messages, for confidence
+            own = scores + qmax * self.best_questions(np.where(self._examples, 0.0, questions))
+            own *= self._scale(qv.weights)
+        scores += qmax * self.best_questions(questions)
         scores *= self._scale(qv.weights)
         # sections exist in these channels only, so they alone pick what matched
         display = Display(tuple((qv.weights[c], sims[c][1]) for c in SECTION_CHANNELS if c in sims))
-        return Scored(scores, questions, display, rows)
+        return Scored(scores, questions, display, rows, scores if self._examples is None else own)
+
+    def best_questions(self, questions: np.ndarray) -> np.ndarray:
+        """Per document, its best question passage's score (0 without any)."""
+        if self._one_question_each:
+            return questions
+        best = np.zeros(len(self.index.doc_ids))
+        if self._questions:
+            best[self._group_docs] = np.maximum.reduceat(questions, self._group_starts)
+        return best
 
     def _scale(self, weights: dict[str, float]) -> np.ndarray:
         """`coverage_scale` under these channel weights, made once per distinct weights (a query's are
@@ -389,9 +401,9 @@ class Searcher:
     def assess(self, query: str) -> tuple[np.ndarray, float]:
         """Ranking scores of every document and the confidence in the first, as `search` judges them."""
         qv = self.vectors(query[:MAX_QUERY_CHARS])
-        raw, questions, _, rows = self.score_vector(qv)
+        raw, questions, _, rows, own = self.score_vector(qv)
         ranked, _, _, first, placed = self.ordering(qv, raw, questions, rows, 1)
-        return ranked, self.confidence(float(raw[first[0]]) if len(first) else 0.0, qv, placed is not None)
+        return ranked, self.confidence(float(own[first[0]]) if len(first) else 0.0, qv, placed is not None)
 
     def confidence(self, best: float, qv: QueryVectors, bare: bool = False) -> float:
         """How sure we are of the best answer: its score, discounted when another agency is named, and
@@ -421,7 +433,7 @@ class Searcher:
         truncated = len(query) > MAX_QUERY_CHARS
         text = query[:MAX_QUERY_CHARS]
         qv = self.vectors(text)
-        raw, questions, display, rows = self.score_vector(qv)
+        raw, questions, display, rows, own = self.score_vector(qv)
         scores, factor, bonus, first, placed = self.ordering(qv, raw, questions, rows, top_k)
         order = [d for d in first if scores[d] > 0.0]  # nothing in common is no hit
         hits = tuple(
@@ -440,7 +452,7 @@ class Searcher:
             for d in order
         )
         referrals = qv.referrals
-        confidence = self.confidence(float(raw[order[0]]) if order else 0.0, qv, placed is not None)
+        confidence = self.confidence(float(own[order[0]]) if order else 0.0, qv, placed is not None)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
         like = likeness(qv.topic_gap, self.config.topic_weight)
@@ -450,6 +462,13 @@ class Searcher:
     def _question_rows(self, d: int) -> np.ndarray:
         lo, hi = np.searchsorted(self._question_doc, [d, d + 1])
         return np.arange(lo, hi)
+
+    def _shown_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The question rows a hit may show as what it matched: not the citizens' labelled messages
+        (`faq.examples`), which rank a page but are not its words. Read per hit, not per index: a
+        record is decoded only when read."""
+        keep = [r for r in rows if self.index.passages[int(r)].kind != "example"]
+        return np.array(keep, dtype=rows.dtype)
 
     def _section_span(self, d: int) -> tuple[int, int]:
         """Document d's sections, as [lo, hi) among the sections (add `_questions` for passage rows)."""
@@ -480,7 +499,7 @@ class Searcher:
     ) -> Hit:
         doc = self.index.documents[d]
         matched, kind, answer = doc.label, "title", _summary(doc)
-        qrows = self._question_rows(d)
+        qrows = self._shown_rows(self._question_rows(d))
         lo, hi = self._section_span(d)
         passages = np.concatenate([qrows, np.arange(lo, hi) + self._questions])
         shown = np.concatenate([display[qrows], self._section_display(lo, hi, qv)])

@@ -59,6 +59,7 @@ class _Cache:
                 self.fields[qi, ci] = sims[c][0]
                 self.passages[qi, ci] = sims[c][1]
         self.group_docs, self.group_starts = searcher.question_groups
+        self.examples = index.examples if index.examples.any() else None  # labelled messages (faq.examples)
         self.present = index.present
         self.in_scope = np.array([q.in_scope for q in queries])
         self.referral_weights = np.array(referral_weights)  # share of the penalty due, per query
@@ -69,7 +70,9 @@ class _Cache:
             for e in q.expected:
                 self.relevant[qi, id_pos[e]] = True
 
-    def scores(self, config: SearchConfig) -> np.ndarray:
+    def scores(self, config: SearchConfig, own: bool = False) -> np.ndarray:
+        """Raw scores as `Searcher.score_vector` makes them; `own`: without the labelled messages, as
+        confidence reads them (`Scored.own`)."""
         raw = {c: max(0.0, config.channel_weights.get(c, 0.0)) for c in self.channels}
         total_cw = sum(raw.values()) or 1.0
         base = {c: w / total_cw for c, w in raw.items()}
@@ -79,6 +82,8 @@ class _Cache:
         fw = np.array([fw_all[f] / total for f in DOC_FIELDS])
         scores = np.einsum("qcfd,qc,f->qd", self.fields, cw, fw)
         passage = np.einsum("qcp,qc->qp", self.passages, cw)
+        if own and self.examples is not None:
+            passage = np.where(self.examples, 0.0, passage)
         best = np.zeros_like(scores)
         if len(self.group_starts):
             best[:, self.group_docs] = np.maximum.reduceat(passage, self.group_starts, axis=1)
@@ -97,12 +102,12 @@ class _Cache:
 
 
 def _objective(
-    scores: np.ndarray, cache: _Cache, penalty: float, term_coverage: float = 0.0
+    scores: np.ndarray, cache: _Cache, penalty: float, term_coverage: float = 0.0, own: np.ndarray | None = None
 ) -> tuple[float, float, float, float]:
     """(objective, accuracy@1, mrr@10, threshold) for a score matrix, an other-agency penalty and a
     term-coverage exponent. Ranking multiplies by term coverage; confidence is the first document's own
-    score, as in `Searcher.search`."""
-    raw, scores = scores, cache.covered(scores, term_coverage)
+    score (`own`: without its labelled messages, when they are apart), as in `Searcher.search`."""
+    raw, scores = (scores if own is None else own), cache.covered(scores, term_coverage)
     order = np.lexsort((np.broadcast_to(cache.ids, scores.shape), -np.round(scores, 12)), axis=1)
     rel_sorted = np.take_along_axis(cache.relevant, order, axis=1)
     inscope = cache.in_scope
@@ -162,7 +167,8 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
         )
 
     def measure(config: SearchConfig) -> tuple[float, float, float, float]:
-        return _objective(cache.scores(config), cache, config.other_agency_penalty, config.term_coverage)
+        own = cache.scores(config, own=True) if cache.examples is not None else None
+        return _objective(cache.scores(config), cache, config.other_agency_penalty, config.term_coverage, own)
 
     start = measure(default)
     cws = rng.dirichlet(np.full(len(channels), 2.0), SAMPLES)

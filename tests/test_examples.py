@@ -1,0 +1,98 @@
+"""Labelled citizen messages (`corpus/examples/`, faq.examples): validated line by line, indexed as
+sample questions that move the ranking, never shown as the question answered, and counted as leakage
+when an eval set repeats them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import copy_corpus
+
+from faq.corpus import check_corpus
+from faq.engine import Paths, build, corpus_fingerprint
+from faq.evaluate import EvalQuery, ablation_indexes, overlap_with_corpus
+from faq.index import load_index
+from faq.search import Searcher
+
+ABROAD = "ra nước ngoài làm việc thì làm giấy gì"  # the scam-warning page comes first, the passport second
+
+
+def _project(root: Path) -> Paths:
+    copy_corpus(root / "corpus")
+    return Paths(
+        root / "corpus", root / "indexes" / "default", root / "corpus" / "lexicon", root / "corpus" / "tuning.json"
+    )
+
+
+def _write(path: Path, rows: list[object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def test_malformed_lines_are_named_by_file_and_line(tmp_path: Path) -> None:
+    paths = _project(tmp_path)
+    chat = paths.corpus / "examples" / "chat.jsonl"
+    _write(
+        chat,
+        [
+            {"query": "sang Hàn làm việc cần giấy gì", "expected": ["ho-chieu"]},
+            "{not json",
+            {"query": "  ", "expected": ["ho-chieu"]},
+            {"query": "ở nhờ có phải báo không", "expected": "tam-tru"},
+            {"query": "làm bằng lái ở đâu", "expected": ["gplx"]},
+            {"query": "Sang  hàn làm việc cần giấy gì", "expected": ["ho-chieu"]},
+            {"query": "đăng ký kết hôn ở đâu", "expected": [], "type": "out_of_scope"},
+        ],
+    )
+    docs, problems = check_corpus(paths.corpus)
+    assert [str(p) for p in problems] == [
+        f"{chat}:2: not valid JSON",
+        f"{chat}:3: `query` must be a non-empty string",
+        f"{chat}:4: `expected` must be a list of page ids",
+        f"{chat}:5: unknown page id(s): gplx",
+        f"{chat}:6: the same message as {chat}:1",
+    ]
+    assert {d.id: d.examples for d in docs if d.examples} == {"ho-chieu": ("sang Hàn làm việc cần giấy gì",)}
+
+
+def test_a_labelled_message_moves_the_ranking_and_is_never_shown(tmp_path: Path) -> None:
+    """Before: a question about working abroad gets the scam warning (its words `nước ngoài`, `làm
+    việc` are there). A unit labels a similar past message with the passport page; the engine then
+    puts the passport first, and explains why, while what the hit shows is still the page's own text."""
+    paths = _project(tmp_path)
+    before, _ = build(paths.corpus, paths.index, paths)
+    assert [h.id for h in Searcher(before).search(ABROAD).hits[:2]] == ["gia-danh-cong-an", "ho-chieu"]
+    stale = corpus_fingerprint(paths.corpus, paths)
+    example = "sang Hàn Quốc làm việc thì phải làm giấy gì"
+    _write(paths.corpus / "examples" / "chat.jsonl", [{"query": example, "expected": ["ho-chieu"]}])
+    assert corpus_fingerprint(paths.corpus, paths) != stale  # a new file of messages makes the index stale
+    index, _ = build(paths.corpus, paths.index, paths)
+    result = Searcher(index).search(ABROAD, explain=True)
+    first = result.hits[0]
+    assert first.id == "ho-chieu" and not result.abstained
+    assert first.matched != example and first.matched_kind != "example"
+    for hit in result.hits:
+        assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
+    loaded = load_index(paths.index)
+    assert next(d for d in loaded.documents if d.id == "ho-chieu").examples == (example,)
+    assert Searcher(loaded).search(ABROAD).hits[0].id == "ho-chieu"
+    # the ablation row `− labelled messages` is this index without them: the premise again
+    ablated, config = ablation_indexes(index)["− labelled messages"]
+    assert Searcher(ablated, config).search(ABROAD).hits[0].id == "gia-danh-cong-an"
+
+
+def test_an_eval_set_repeating_a_labelled_message_counts_as_overlap(tmp_path: Path) -> None:
+    paths = _project(tmp_path)
+    _write(
+        paths.corpus / "examples" / "chat.jsonl", [{"query": "sang Hàn làm việc cần giấy gì", "expected": ["ho-chieu"]}]
+    )
+    docs, problems = check_corpus(paths.corpus)
+    assert not problems
+    queries = [
+        EvalQuery("Sang Hàn làm việc, cần giấy gì?", ("ho-chieu",), "colloquial"),
+        EvalQuery("mất căn cước", ("cap-lai-can-cuoc",), "short"),
+    ]
+    assert overlap_with_corpus(queries, docs) == (1, 0.5)
