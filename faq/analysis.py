@@ -58,8 +58,9 @@ def units(doc: Document) -> list[tuple[str, str, str, str, str]]:
     out += [("aliases", "", a, "", "") for a in doc.aliases]
     out += [("questions", "question", q, q, "") for q in doc.questions]
     out += [("questions", "qa", q, q, a) for q, a in doc.qas]
-    # Labelled messages (faq.examples) are passages alone, matched one by one as sample questions are
-    # (`question_max`), in no field: the fields, what confidence is computed from, stay the page's own.
+    # Labelled messages (faq.examples) are passages, matched one by one as sample questions are
+    # (`question_max`), in no field: the fields, what confidence is read from, stay the page's own. The
+    # index also sums them into the questions field's counts for ranking alone (`Index.asked`).
     out += [("", "example", q, q, "") for q in doc.examples]
     if doc.agency:
         out.append(("body", "", doc.agency, "", ""))

@@ -126,6 +126,9 @@ class Index:
     # per question passage, True for a labelled message (faq.examples): they rank pages but confidence
     # is the page's own text's (Searcher.score_vector); empty when the corpus has none
     examples: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # channel -> terms x documents: each page's sample questions and labelled messages as one field, what
+    # ranking reads in place of the questions field (Searcher.score_vector); empty without messages
+    asked: dict[str, Postings] = field(default_factory=dict)
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -247,12 +250,13 @@ def build_index(
     stage_seconds = {"analysis": round(time.perf_counter() - started, 3)}
 
     # Passages: question-like ones in document order, then sections in document order.
-    question_rows, section_rows, passages, sections, example_rows = [], [], [], [], []
+    question_rows, section_rows, passages, sections, example_rows, example_docs = [], [], [], [], [], []
     for d, doc_passages in enumerate(counts.passages):
         first = int(counts.starts[d]) + len(DOC_FIELDS)
         for j, (kind, shown, answer) in enumerate(doc_passages):
             if kind == "example":
                 example_rows.append(first + j)
+                example_docs.append(d)
             if kind == "section":
                 section_rows.append(first + j)
                 sections.append(Passage(d, kind, shown, answer))
@@ -269,6 +273,7 @@ def build_index(
     section_postings: dict[str, Postings] = {}
     present: dict[str, np.ndarray] = {}
     doc_postings: dict[str, Postings] = {}
+    asked: dict[str, Postings] = {}
     covering = coverage_channel(channels)
     n = len(documents)
     k = len(DOC_FIELDS)
@@ -289,6 +294,7 @@ def build_index(
         fields = rows[np.concatenate([counts.field_rows(f) for f in DOC_FIELDS])]  # field-major: f * n + d
         question_part = rows[np.array(question_rows, dtype=np.int64)]
         section_part = rows[np.array(section_rows, dtype=np.int64)] if c in SECTION_CHANNELS else None
+        asked_part = asked_counts(rows, counts.field_rows("questions"), example_rows, example_docs)
         del rows
         present[c] = presence(np.diff(fields.indptr) > 0, np.diff(question_part.indptr) > 0, question_docs, n)
         whole = owner @ fields
@@ -314,6 +320,9 @@ def build_index(
         idf[c] = np.asarray(fitted.idf_, dtype=np.float64)
         postings[c] = _term_major(transformer.transform(fields, copy=False))  # in place: no second copy
         del fields
+        if asked_part is not None:
+            asked[c] = _term_major(transformer.transform(asked_part, copy=False))
+            del asked_part
         if question_part.shape[0]:
             question_postings[c] = _term_major(transformer.transform(question_part, copy=False))
         else:  # e.g. a FAQ file of answers without questions: no sample questions in this channel
@@ -363,6 +372,7 @@ def build_index(
     )
     if example_rows:
         index.examples = np.array([p.kind == "example" for p in passages[: len(question_rows)]], dtype=bool)
+        index.asked = asked
     if any(d.bare_topics for d in documents):
         analyzer = index.analyzer()
         index.bare_topics = tuple((t, i, analyzer.text_core(t)) for i, d in enumerate(documents) for t in d.bare_topics)
@@ -387,6 +397,20 @@ def page_terms(rows, terms: Sequence[str], example_rows: np.ndarray):
     if len(keep) == len(terms):
         return rows, terms
     return rows[:, keep].tocsr(), [terms[i] for i in keep]
+
+
+def asked_counts(rows, question_fields: np.ndarray, example_rows: Sequence[int], example_docs: Sequence[int]):
+    """Each document's questions field with its labelled messages added (documents x terms counts), or
+    None without messages: the field ranking reads, while confidence reads the questions field alone."""
+    if not example_rows:
+        return None
+    from scipy import sparse
+
+    owner = sparse.csr_matrix(
+        (np.ones(len(example_rows), dtype=np.float32), (np.asarray(example_docs), np.arange(len(example_rows)))),
+        shape=(len(question_fields), len(example_rows)),
+    )
+    return (rows[question_fields] + owner @ rows[np.asarray(example_rows)]).tocsr()
 
 
 def presence(field_rows: np.ndarray, question_rows: np.ndarray, question_docs: np.ndarray, n: int) -> np.ndarray:
@@ -454,6 +478,8 @@ def _artifacts(index: Index) -> dict[str, Callable[[BinaryIO], object]]:
             _store(arrays, name, m)
     if index.examples.any():
         arrays["passages.example"] = index.examples
+        for c, m in index.asked.items():
+            _store(arrays, f"{c}.asked", m)
     topics = index.topics
     if topics is not None:
         arrays["topics.idf"] = topics.idf
@@ -638,6 +664,8 @@ def _load_build(directory: Path) -> Index:
             raise ValueError("dictionary.json holds no list of syllables")
         dictionary = tuple(dictionary)
         topics = _topics(json.loads(raw["topics.json"][:]), arrays, mat, lexicon, len(doc_ids))
+        examples = np.asarray(arrays["passages.example"] if "passages.example" in arrays else [], dtype=bool)
+        asked = {c: mat(f"{c}.asked") for c in channels} if len(examples) else {}
     except (AttributeError, KeyError, RecursionError, TypeError, ValueError) as exc:  # JSON of the wrong shape
         raise IndexError_(f"index {directory} is inconsistent ({exc}); {REBUILD_HINT}") from exc
     if not (len(documents) == len(doc_ids) == manifest.get("documents")) or not (
@@ -664,8 +692,7 @@ def _load_build(directory: Path) -> Index:
             raise IndexError_(
                 f"index {directory}: document postings of channel {c} have the wrong shape; {REBUILD_HINT}"
             )
-    examples = np.asarray(arrays["passages.example"], dtype=bool) if "passages.example" in arrays else np.zeros(0, bool)
-    if len(examples) not in (0, questions):
+    if len(examples) not in (0, questions) or any(m.shape != (len(vocab[c]), len(documents)) for c, m in asked.items()):
         raise IndexError_(f"index {directory}: labelled messages do not match the passages; {REBUILD_HINT}")
     if stamp:
         record_verified(directory, stamp)
@@ -690,6 +717,7 @@ def _load_build(directory: Path) -> Index:
         topics,
         bare_topics,
         examples,
+        asked,
     )
 
 

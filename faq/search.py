@@ -7,9 +7,11 @@ normalised to sum to 1, so scores lie in [0, 1].
 For ranking, each score is multiplied by the document's term coverage, and the first two then gain
 what the query terms the other lacks earned them (`Searcher.tie_break`), so the words that tell two
 sibling pages apart decide between them. A message that is only a bare topic a page lists (`tạm trú`)
-puts that page first (`Searcher.bare_topic`). Because every step is a sum, `explain` can report each
-(channel, field, term) contribution, the tie-break's and the bare topic's included, and they add up to
-the score exactly.
+puts that page first (`Searcher.bare_topic`). A page's labelled messages (faq.examples) count for
+ranking alone: its questions field is read with them in it, and each is one more sample question;
+confidence is read from the page's own text (`Scored.own`). Because every step is a sum, `explain`
+can report each (channel, field, term) contribution, the tie-break's and the bare topic's included,
+and they add up to the score exactly.
 """
 
 from __future__ import annotations
@@ -262,14 +264,26 @@ class Searcher:
             questions += qv.weights[c] * passages
         qmax = self.field_weights["question_max"]
         own = scores
-        if self._examples is not None:  # the same without the labelled messages, for confidence
+        if self._examples is not None:
+            # confidence: the page's own text alone, as before there were labelled messages
             own = scores + qmax * self.best_questions(np.where(self._examples, 0.0, questions))
             own *= self._scale(qv.weights)
+            # ranking: the questions field read with the page's labelled messages in it (Index.asked)
+            q = DOC_FIELDS.index("questions")
+            scores = scores + self.field_weights["questions"] * sum(
+                qv.weights[c] * (self.asked_sims(qv, c) - sims[c][0][q]) for c in sims
+            )
         scores += qmax * self.best_questions(questions)
         scores *= self._scale(qv.weights)
         # sections exist in these channels only, so they alone pick what matched
         display = Display(tuple((qv.weights[c], sims[c][1]) for c in SECTION_CHANNELS if c in sims))
         return Scored(scores, questions, display, rows, scores if self._examples is None else own)
+
+    def asked_sims(self, qv: QueryVectors, channel: str) -> np.ndarray:
+        """Per document, the query's cosine in `channel` with its questions field and labelled messages
+        read as one field (`Index.asked`)."""
+        idx, w = qv.terms[channel]
+        return self.index.asked[channel].rows(idx).weighted_sum(w)
 
     def best_questions(self, questions: np.ndarray) -> np.ndarray:
         """Per document, its best question passage's score (0 without any)."""
@@ -574,6 +588,10 @@ class Searcher:
             if not len(idx) or not wc:
                 continue
             cells = rows[c][0].values_at(columns).reshape(len(idx), len(docs), len(fields))
+            if self._examples is not None and "questions" in fields:  # as score_vector ranks
+                cells[:, :, fields.index("questions")] = (
+                    self.index.asked[c].rows(idx).values_at(np.array(docs, dtype=np.int64)).reshape(len(idx), len(docs))
+                )
             best = rows[c][1].values_at(np.array(with_question, dtype=np.int64))
             for k, row in enumerate(best_rows):
                 values, sources = cells[:, k, :] * field_weights, tuple(fields)

@@ -48,6 +48,7 @@ class _Cache:
         self.fields = np.zeros((len(queries), len(self.channels), len(DOC_FIELDS), len(ids)))
         questions = index.question_passages  # the first passages: sample and Q&A questions, in document order
         self.passages = np.zeros((len(queries), len(self.channels), questions))
+        self.asked = np.zeros((len(queries), len(self.channels), len(ids))) if index.asked else None
         referral_weights = []
         self.term_coverage = np.zeros((len(queries), len(ids)))  # Searcher.term_coverage per query
         for qi, q in enumerate(queries):
@@ -58,6 +59,8 @@ class _Cache:
             for ci, c in enumerate(self.channels):
                 self.fields[qi, ci] = sims[c][0]
                 self.passages[qi, ci] = sims[c][1]
+                if index.asked:  # the questions field with the labelled messages, as ranking reads it
+                    self.asked[qi, ci] = searcher.asked_sims(qv, c)
         self.group_docs, self.group_starts = searcher.question_groups
         self.examples = index.examples if index.examples.any() else None  # labelled messages (faq.examples)
         self.present = index.present
@@ -80,7 +83,11 @@ class _Cache:
         fw_all = {f: max(0.0, config.field_weights.get(f, 0.0)) for f in (*DOC_FIELDS, "question_max")}
         total = sum(fw_all.values()) or 1.0
         fw = np.array([fw_all[f] / total for f in DOC_FIELDS])
-        scores = np.einsum("qcfd,qc,f->qd", self.fields, cw, fw)
+        fields = self.fields
+        if not own and self.asked is not None:  # ranking reads the questions field with the messages
+            fields = fields.copy()
+            fields[:, :, DOC_FIELDS.index("questions")] = self.asked
+        scores = np.einsum("qcfd,qc,f->qd", fields, cw, fw)
         passage = np.einsum("qcp,qc->qp", self.passages, cw)
         if own and self.examples is not None:
             passage = np.where(self.examples, 0.0, passage)

@@ -61,7 +61,8 @@ def test_malformed_lines_are_named_by_file_and_line(tmp_path: Path) -> None:
 def test_a_labelled_message_moves_the_ranking_and_is_never_shown(tmp_path: Path) -> None:
     """Before: a question about working abroad gets the scam warning (its words `nước ngoài`, `làm
     việc` are there). A unit labels a similar past message with the passport page; the engine then
-    puts the passport first, and explains why, while what the hit shows is still the page's own text."""
+    puts the passport first, and explains why, while what the hit shows is still the page's own text
+    and the scores confidence is read from are the same as without the message."""
     paths = _project(tmp_path)
     before, _ = build(paths.corpus, paths.index, paths)
     assert [h.id for h in Searcher(before).search(ABROAD).hits[:2]] == ["gia-danh-cong-an", "ho-chieu"]
@@ -76,6 +77,11 @@ def test_a_labelled_message_moves_the_ranking_and_is_never_shown(tmp_path: Path)
     assert first.matched != example and first.matched_kind != "example"
     for hit in result.hits:
         assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
+    # whether to answer is judged on the pages' own text: every page's confidence score is what it was
+    plain, moved = Searcher(before), Searcher(index)
+    for query in (ABROAD, "mất căn cước làm lại ở đâu", "đặt cọc mua đất"):
+        own = moved.score_vector(moved.vectors(query)).own
+        assert own == pytest.approx(plain.score_vector(plain.vectors(query)).raw, abs=1e-12), query
     loaded = load_index(paths.index)
     assert next(d for d in loaded.documents if d.id == "ho-chieu").examples == (example,)
     assert Searcher(loaded).search(ABROAD).hits[0].id == "ho-chieu"
