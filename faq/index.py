@@ -163,7 +163,11 @@ class Index:
     def word_frequencies(self) -> dict[str, int]:
         """Each word and word bigram: in how many document fields and passages it occurs (computed once:
         the restorer and the speller both start from it)."""
-        counts = np.diff(self.postings["word"].indptr) + np.diff(self.question_postings["word"].indptr)
+        questions = self.question_postings["word"]
+        counts = np.diff(self.postings["word"].indptr) + np.diff(questions.indptr)
+        if self.examples.any():  # the pages' own text alone: labelled messages (faq.examples) are not counted
+            rows = np.repeat(np.arange(len(counts)), np.diff(questions.indptr))
+            counts = counts - np.bincount(rows[self.examples[questions.indices]], minlength=len(counts))
         if "word" in self.section_rows:
             counts = counts + np.bincount(self.section_rows["word"].indices, minlength=len(counts))
         return {t: int(counts[i]) for t, i in self.vocab["word"].items()}
