@@ -98,8 +98,8 @@ class Document:
     # Messages that are only one of these phrases (`tạm trú`, `cccd`) get this page first: the base
     # procedure of a topic its variants share (faq.search.Searcher.bare_topic).
     bare_topics: tuple[str, ...] = ()
-    # Labelled citizen messages this page answers (`corpus/examples/`, faq.examples): indexed as more
-    # sample questions, never shown as the question answered.
+    # Labelled citizen messages this page answers (`corpus/examples/`, faq.examples): they rank the page
+    # as more sample questions do; they neither decide whether to answer nor are shown.
     examples: tuple[str, ...] = ()
 
     def review_due(self, today: dt.date | None = None) -> bool:

@@ -2,11 +2,13 @@
 that answers it, kept beside the pages as more of their sample questions.
 
 A page's own sample questions are a maintainer's words; the messages a unit has answered and labelled
-are the citizens' (`lm cccd cho bé 5t`, a long story that asks one thing). Indexed as sample questions
-(`faq.analysis.units`, passage kind `example`), they count in ranking as the page's questions do, and
-are never shown to a citizen as the question answered (`faq.search.Searcher._hit`). The format is an
-eval set's (`{"query": …, "expected": ["page-id"]}`), so a reviewed chat log or a retired evaluation set
-moves in as it is; lines with no page (`"expected": []`, out of scope) are allowed and skipped.
+are the citizens' (`lm cccd cho bé 5t`, a long story that asks one thing). They rank pages and do not
+decide whether to answer: each is a passage matched as a sample question is (`faq.analysis.units`,
+kind `example`), and ranking reads a page's questions field with its messages summed in
+(`faq.index.Index.asked`), while confidence reads the page's own text alone (`faq.search.Scored.own`).
+They add no word to the vocabulary and are never shown to a citizen as the question answered. The
+format is an eval set's (`{"query": …, "expected": ["page-id"]}`), so a reviewed chat log or a retired
+evaluation set moves in as it is; lines with no page (`"expected": []`, out of scope) are skipped.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faq.text import normalize
+
+if TYPE_CHECKING:  # faq.corpus imports this module
+    from faq.corpus import Document
 
 FOLDER = "examples"
 
@@ -75,6 +81,6 @@ def read_examples(files: Sequence[Path], known: set[str]) -> tuple[dict[str, lis
     return out, problems
 
 
-def with_examples(documents: Sequence, examples: dict[str, list[str]]) -> list:
+def with_examples(documents: Sequence[Document], examples: dict[str, list[str]]) -> list[Document]:
     """The documents, each carrying its labelled messages (`Document.examples`)."""
     return [dataclasses.replace(d, examples=tuple(examples.get(d.id, ()))) for d in documents]

@@ -479,10 +479,8 @@ class Searcher:
 
     def _shown_rows(self, rows: np.ndarray) -> np.ndarray:
         """The question rows a hit may show as what it matched: not the citizens' labelled messages
-        (`faq.examples`), which rank a page but are not its words. Read per hit, not per index: a
-        record is decoded only when read."""
-        keep = [r for r in rows if self.index.passages[int(r)].kind != "example"]
-        return np.array(keep, dtype=rows.dtype)
+        (`faq.examples`), which rank a page but are not its words."""
+        return rows if self._examples is None else rows[~self._examples[rows]]
 
     def _section_span(self, d: int) -> tuple[int, int]:
         """Document d's sections, as [lo, hi) among the sections (add `_questions` for passage rows)."""
