@@ -573,7 +573,9 @@ def corpus_check(
         err.print(f"note: {notice}", soft_wrap=True, markup=False, highlight=False)
     if messages:
         raise CorpusError(f"{len(messages)} problem(s) in {corpus} ({len(docs)} documents parsed)", messages)
-    out.print(f"{corpus}: {len(docs)} documents, no problems", soft_wrap=True)
+    labelled = len({m for d in docs for m in d.examples})  # faq.examples: one message may name two pages
+    counted = f", {labelled:,} labelled message{'s' if labelled != 1 else ''}" if labelled else ""
+    out.print(f"{corpus}: {len(docs)} documents{counted}, no problems", soft_wrap=True)
 
 
 @app.command()

@@ -56,7 +56,7 @@ def read_examples(files: Sequence[Path], known: set[str]) -> tuple[dict[str, lis
             where = f"{path}:{n}"
             try:
                 row = json.loads(line)
-            except (json.JSONDecodeError, RecursionError):
+            except (ValueError, RecursionError):  # bad JSON, a number too long, nesting too deep
                 problems.append((str(path), n, "not valid JSON"))
                 continue
             query = row.get("query") if isinstance(row, dict) else None

@@ -48,6 +48,7 @@ from faq.analyzer import Analyzer  # noqa: E402
 from faq.config import AnalyzerConfig  # noqa: E402
 from faq.corpus import check_corpus, parse_procedure  # noqa: E402
 from faq.errors import FaqError  # noqa: E402
+from faq.examples import read_examples  # noqa: E402
 from faq.lexicon import LEXICON_FILES, load_lexicon  # noqa: E402
 from faq.spelling import Speller, dictionary_syllables  # noqa: E402
 
@@ -256,6 +257,16 @@ def _csv_seed(rows: list[dict]) -> bytes:
     return buf.getvalue().encode()
 
 
+def _examples_seed() -> bytes:
+    """Labelled messages (faq.examples) as a unit would keep them, an out-of-scope line among them."""
+    rows = [
+        {"query": "đk tạm trú ở trọ cần gì", "expected": ["tam-tru"], "type": "abbreviation"},
+        {"query": "mat ho chieu lam lai", "expected": ["ho-chieu", "tam-tru"]},
+        {"query": "đăng ký kết hôn", "expected": [], "type": "out_of_scope", "hard": True},
+    ]
+    return "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
+
+
 def _query_seeds() -> list[bytes]:
     lines = (ROOT / "tests" / "data" / "eval.jsonl").read_text("utf-8").splitlines()
     queries = [json.loads(line)["query"] for line in lines if line.strip()]
@@ -291,6 +302,12 @@ def target_procedure(data: bytes, tmp: Path) -> None:
     path = tmp / "tam-tru.md"
     path.write_bytes(data)
     parse_procedure(path, today=TODAY)
+
+
+def target_examples(data: bytes, tmp: Path) -> None:
+    path = tmp / "examples.jsonl"
+    path.write_bytes(data)
+    read_examples([path], {"tam-tru", "ho-chieu"})
 
 
 def _faq_target(suffix: str) -> Callable[[bytes, Path], None]:
@@ -340,6 +357,7 @@ def targets() -> dict[str, tuple[Callable[[bytes, Path], None], list[bytes], str
         "faq-csv": (_faq_target(".csv"), csv_seeds, ".csv"),
         "faq-jsonl": (_faq_target(".jsonl"), [jsonl, jsonl[:300]], ".jsonl"),
         "faq-json": (_faq_target(".json"), [array, array[:300], b"[]"], ".json"),
+        "examples": (target_examples, [_examples_seed()], ".jsonl"),
     }
     for name in (n for n in LEXICON_FILES if (DATA / "lexicon" / n).exists()):
         out[f"lexicon/{name}"] = (_lexicon_target(name), [(DATA / "lexicon" / name).read_bytes()], Path(name).suffix)

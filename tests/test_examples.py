@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_corpus
+from typer.testing import CliRunner
 
+from cli import app
 from faq.corpus import check_corpus
 from faq.engine import Paths, build, corpus_fingerprint
 from faq.evaluate import EvalQuery, ablation_indexes, overlap_with_corpus
@@ -45,6 +47,7 @@ def test_malformed_lines_are_named_by_file_and_line(tmp_path: Path) -> None:
             {"query": "làm bằng lái ở đâu", "expected": ["gplx"]},
             {"query": "Sang  hàn làm việc cần giấy gì", "expected": ["ho-chieu"]},
             {"query": "đăng ký kết hôn ở đâu", "expected": [], "type": "out_of_scope"},
+            '{"query": "a", "expected": [' + "1" * 5000 + "]}",  # too long a number for Python's int
         ],
     )
     docs, problems = check_corpus(paths.corpus)
@@ -54,6 +57,7 @@ def test_malformed_lines_are_named_by_file_and_line(tmp_path: Path) -> None:
         f"{chat}:4: `expected` must be a list of page ids",
         f"{chat}:5: unknown page id(s): gplx",
         f"{chat}:6: the same message as {chat}:1",
+        f"{chat}:8: not valid JSON",
     ]
     assert {d.id: d.examples for d in docs if d.examples} == {"ho-chieu": ("sang Hàn làm việc cần giấy gì",)}
 
@@ -104,3 +108,14 @@ def test_an_eval_set_repeating_a_labelled_message_counts_as_overlap(tmp_path: Pa
         EvalQuery("mất căn cước", ("cap-lai-can-cuoc",), "short"),
     ]
     assert overlap_with_corpus(queries, docs) == (1, 0.5)
+
+
+def test_corpus_check_counts_the_labelled_messages(project: Paths) -> None:
+    """One message naming two pages is one message; a broken line is named and fails the check."""
+    chat = project.corpus / "examples" / "chat.jsonl"
+    _write(chat, [{"query": "sang Hàn làm việc cần giấy gì", "expected": ["ho-chieu", "gia-danh-cong-an"]}])
+    result = CliRunner().invoke(app, ["corpus", "check"])
+    assert result.exit_code == 0 and "4 documents, 1 labelled message, no problems" in result.output
+    _write(chat, ['{"query": "x"'])
+    result = CliRunner().invoke(app, ["corpus", "check"])
+    assert result.exit_code != 0 and "chat.jsonl:1: not valid JSON" in result.output
