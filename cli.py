@@ -499,6 +499,7 @@ def show(
                 "aliases": list(doc.aliases),
                 "bare_topics": list(doc.bare_topics),
                 "questions": list(doc.questions),
+                "labelled_messages": list(doc.examples),  # faq.examples: they rank this page
                 "sections": {s.heading: s.text for s in doc.sections},
                 "sources": [{"url": s.url, "title": s.title, "date": s.date} for s in doc.sources],
                 "updated": doc.updated,

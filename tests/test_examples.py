@@ -116,6 +116,8 @@ def test_corpus_check_counts_the_labelled_messages(project: Paths) -> None:
     _write(chat, [{"query": "sang Hàn làm việc cần giấy gì", "expected": ["ho-chieu", "gia-danh-cong-an"]}])
     result = CliRunner().invoke(app, ["corpus", "check"])
     assert result.exit_code == 0 and "4 documents, 1 labelled message, no problems" in result.output
+    shown = json.loads(CliRunner().invoke(app, ["show", "--json", "ho-chieu"]).stdout)
+    assert shown["labelled_messages"] == ["sang Hàn làm việc cần giấy gì"]
     _write(chat, ['{"query": "x"'])
     result = CliRunner().invoke(app, ["corpus", "check"])
     assert result.exit_code != 0 and "chat.jsonl:1: not valid JSON" in result.output
