@@ -91,6 +91,11 @@ class QueryVectors:
     core: tuple[str, ...] = ()  # the message's own diacritic-free syllables, stop words aside (bare_topic)
 
 
+# a channel's rows for the query's terms: document postings, question postings and, with labelled
+# messages (faq.examples), the questions field with them summed in (`Index.asked`; else None)
+ChannelRows = tuple[Rows, Rows, Rows | None]
+
+
 class Display(NamedTuple):
     """Display scores of question passages: the section channels' similarities under the query's
     weights, summed only for the passages asked for (a hit's few questions), in the order a whole-array
@@ -111,7 +116,7 @@ class Scored(NamedTuple):
     raw: np.ndarray  # per document, before term coverage and the tie-break
     questions: np.ndarray  # per question passage
     display: Display  # per question passage, for choosing what a hit shows
-    rows: dict[str, tuple[Rows, Rows]]  # channel -> the query terms' document rows, question rows
+    rows: dict[str, ChannelRows]  # channel -> the query terms' rows (`ChannelRows`)
     own: np.ndarray  # `raw` from the page's own text alone, without its labelled messages: for confidence
 
 
@@ -228,26 +233,33 @@ class Searcher:
         when already known."""
         return (typed_accented(query) if accented is None else accented) or self.analyzer.restores
 
-    def read_rows(self, qv: QueryVectors) -> dict[str, tuple[Rows, Rows]]:
-        """Per channel: the query terms' rows of the document postings and of the question postings."""
+    def read_rows(self, qv: QueryVectors) -> dict[str, ChannelRows]:
+        """Per channel: the query terms' rows of the document postings, of the question postings and, with
+        labelled messages, of the questions field with them in it (`ChannelRows`)."""
         out = {}
         for c in self.index.channels:
             idx = qv.terms[c][0]
-            out[c] = (self.index.postings[c].rows(idx), self.index.question_postings[c].rows(idx))
+            asked = self.index.asked[c].rows(idx) if self._examples is not None else None
+            out[c] = (self.index.postings[c].rows(idx), self.index.question_postings[c].rows(idx), asked)
         return out
 
     def channel_sims(
-        self, qv: QueryVectors, rows: dict[str, tuple[Rows, Rows]] | None = None
-    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per channel: the query's cosine with every (field, document), as a (fields, docs) array, and
-        with every question passage. Only the query terms' posting rows are read (`read_rows`)."""
+        self, qv: QueryVectors, rows: dict[str, ChannelRows] | None = None
+    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per channel: the query's cosine with every (field, document), as a (fields, docs) array, with
+        every question passage, and (None without labelled messages) with each document's questions
+        field read with its messages in it. Only the query terms' posting rows are read (`read_rows`)."""
         n = len(self.index.doc_ids)
         rows = rows if rows is not None else self.read_rows(qv)
         out = {}
         for c in self.index.channels:
             w = qv.terms[c][1]
-            fields, questions = rows[c]
-            out[c] = (fields.weighted_sum(w).reshape(len(DOC_FIELDS), n), questions.weighted_sum(w))
+            fields, questions, asked = rows[c]
+            out[c] = (
+                fields.weighted_sum(w).reshape(len(DOC_FIELDS), n),
+                questions.weighted_sum(w),
+                None if asked is None else asked.weighted_sum(w),
+            )
         return out
 
     def score_vector(self, qv: QueryVectors) -> Scored:
@@ -259,31 +271,24 @@ class Searcher:
         fw = np.array([self.field_weights[f] for f in DOC_FIELDS])
         scores = np.zeros(n)
         questions = np.zeros(self._questions)
-        for c, (fields, passages) in sims.items():
+        for c, (fields, passages, _) in sims.items():
             scores += qv.weights[c] * (fw @ fields)
             questions += qv.weights[c] * passages
-        qmax = self.field_weights["question_max"]
+        qmax, scale = self.field_weights["question_max"], self._scale(qv.weights)
         own = scores
         if self._examples is not None:
             # confidence: the page's own text alone, as before there were labelled messages
-            own = scores + qmax * self.best_questions(np.where(self._examples, 0.0, questions))
-            own *= self._scale(qv.weights)
+            own = (scores + qmax * self.best_questions(np.where(self._examples, 0.0, questions))) * scale
             # ranking: the questions field read with the page's labelled messages in it (Index.asked)
             q = DOC_FIELDS.index("questions")
             scores = scores + self.field_weights["questions"] * sum(
-                qv.weights[c] * (self.asked_sims(qv, c) - sims[c][0][q]) for c in sims
+                qv.weights[c] * (asked - fields[q]) for c, (fields, _, asked) in sims.items()
             )
         scores += qmax * self.best_questions(questions)
-        scores *= self._scale(qv.weights)
+        scores *= scale
         # sections exist in these channels only, so they alone pick what matched
         display = Display(tuple((qv.weights[c], sims[c][1]) for c in SECTION_CHANNELS if c in sims))
         return Scored(scores, questions, display, rows, scores if self._examples is None else own)
-
-    def asked_sims(self, qv: QueryVectors, channel: str) -> np.ndarray:
-        """Per document, the query's cosine in `channel` with its questions field and labelled messages
-        read as one field (`Index.asked`)."""
-        idx, w = qv.terms[channel]
-        return self.index.asked[channel].rows(idx).weighted_sum(w)
 
     def best_questions(self, questions: np.ndarray) -> np.ndarray:
         """Per document, its best question passage's score (0 without any)."""
@@ -329,7 +334,7 @@ class Searcher:
         scores: np.ndarray,
         questions: np.ndarray,
         factor: np.ndarray,
-        rows: dict[str, tuple[Rows, Rows]],
+        rows: dict[str, ChannelRows],
         first: np.ndarray,
     ) -> dict[int, dict[str, np.ndarray]]:
         """For each of the first two documents, what the tie-break adds, per channel and query term: the
@@ -357,7 +362,7 @@ class Searcher:
         qv: QueryVectors,
         raw: np.ndarray,
         questions: np.ndarray,
-        rows: dict[str, tuple[Rows, Rows]],
+        rows: dict[str, ChannelRows],
         k: int = 2,
     ) -> Ordered:
         """`ranking`, then `tie_break` added to the first two; with the first k documents. `rows`: the
@@ -503,7 +508,7 @@ class Searcher:
         questions: np.ndarray,
         display: Display,
         qv: QueryVectors,
-        rows: dict[str, tuple[Rows, Rows]],
+        rows: dict[str, ChannelRows],
         explain: bool,
         factor: float = 1.0,
         bonus: dict[str, np.ndarray] | None = None,
@@ -559,7 +564,7 @@ class Searcher:
         questions: np.ndarray,
         qv: QueryVectors,
         factors: Sequence[float],
-        rows: dict[str, tuple[Rows, Rows]],
+        rows: dict[str, ChannelRows],
     ) -> list[dict[str, tuple[tuple[str, ...], np.ndarray]]]:
         """For each of `docs`, per channel the query has terms in (the same channels for every document):
         (the sources, a (query terms, sources) array of what each term
@@ -586,10 +591,9 @@ class Searcher:
             if not len(idx) or not wc:
                 continue
             cells = rows[c][0].values_at(columns).reshape(len(idx), len(docs), len(fields))
-            if self._examples is not None and "questions" in fields:  # as score_vector ranks
-                cells[:, :, fields.index("questions")] = (
-                    self.index.asked[c].rows(idx).values_at(np.array(docs, dtype=np.int64)).reshape(len(idx), len(docs))
-                )
+            asked = rows[c][2]
+            if asked is not None and "questions" in fields:  # as score_vector ranks
+                cells[:, :, fields.index("questions")] = asked.values_at(np.array(docs, dtype=np.int64))
             best = rows[c][1].values_at(np.array(with_question, dtype=np.int64))
             for k, row in enumerate(best_rows):
                 values, sources = cells[:, k, :] * field_weights, tuple(fields)
@@ -604,7 +608,7 @@ class Searcher:
         d: int,
         questions: np.ndarray,
         qv: QueryVectors,
-        rows: dict[str, tuple[Rows, Rows]],
+        rows: dict[str, ChannelRows],
         factor: float = 1.0,
         bonus: dict[str, np.ndarray] | None = None,
     ) -> tuple[Contribution, ...]:

@@ -59,8 +59,8 @@ class _Cache:
             for ci, c in enumerate(self.channels):
                 self.fields[qi, ci] = sims[c][0]
                 self.passages[qi, ci] = sims[c][1]
-                if index.asked:  # the questions field with the labelled messages, as ranking reads it
-                    self.asked[qi, ci] = searcher.asked_sims(qv, c)
+                if sims[c][2] is not None:  # the questions field with the labelled messages, as ranking reads it
+                    self.asked[qi, ci] = sims[c][2]
         self.group_docs, self.group_starts = searcher.question_groups
         self.examples = index.examples if index.examples.any() else None  # labelled messages (faq.examples)
         self.present = index.present
