@@ -657,6 +657,14 @@ def eval_(
             help="With --tune: keep the weights, choose only when to decline (threshold, topic weight).",
         ),
     ] = False,
+    messages_only: Annotated[
+        bool,
+        typer.Option(
+            "--messages-only",
+            help="With --tune: keep everything else, choose only the labelled messages' weight in ranking, "
+            "on the messages themselves (folds held back), not on dev.",
+        ),
+    ] = False,
     tune_on: Annotated[Path | None, typer.Option("--tune-on", help="Dev set (default corpus/eval/dev.jsonl).")] = None,
     gate: Annotated[bool, typer.Option("--gate", help="Fail (exit 5) below the committed floor.")] = False,
     floor: Annotated[Path | None, typer.Option("--floor", help="Floor file (default corpus/eval/floor.json).")] = None,
@@ -682,15 +690,25 @@ def eval_(
     from faq import evaluate as ev
 
     paths = Paths.default()
+    if (threshold_only or messages_only) and not tune:
+        raise UsageError(f"{'--threshold-only' if threshold_only else '--messages-only'} goes with --tune")
+    if threshold_only and messages_only:
+        raise UsageError("--threshold-only and --messages-only each keep what the other chooses: pick one")
     eval_dir = paths.corpus / "eval"
     idx = open_index(index, notify=notify)
     known = {d.id for d in idx.documents}
     categories = {d.id: d.category for d in idx.documents}
     dev_path = tune_on or eval_dir / "dev.jsonl"
-    if threshold_only and not tune:
-        raise UsageError("--threshold-only goes with --tune")
     if tune:
-        _tune(ev, idx, index, paths, dev_path, known, threshold_only)
+        _tune(
+            ev,
+            idx,
+            index,
+            paths,
+            dev_path,
+            known,
+            "threshold" if threshold_only else "messages" if messages_only else "",
+        )
         return
     data_paths = dataset or [eval_dir / "test.jsonl"]
     queries = [q for path in data_paths for q in ev.load_eval_set(path, known)]
@@ -731,12 +749,11 @@ def eval_(
         notify("quality gate passed")
 
 
-def _tune(
-    ev, idx, index: Path | None, paths: Paths, dev_path: Path, known: set[str], threshold_only: bool = False
-) -> None:
-    """`eval --tune`: choose the search configuration (or only its threshold) on dev and write it where
-    the index's build read its tuning, refusing to retune the project's own file from another index."""
-    from faq.tuning import tune_search, tune_threshold_only
+def _tune(ev, idx, index: Path | None, paths: Paths, dev_path: Path, known: set[str], only: str = "") -> None:
+    """`eval --tune`: choose the search configuration (or only its threshold, or only the labelled
+    messages' weight) and write it where the index's build read its tuning, refusing to retune the
+    project's own file from another index."""
+    from faq.tuning import tune_messages_only, tune_search, tune_threshold_only
 
     target = recorded_paths(idx.manifest, paths).tuning
     if target.resolve() == paths.tuning.resolve() and (index or paths.index).resolve() != paths.index.resolve():
@@ -744,10 +761,15 @@ def _tune(
             f"{index} uses the project's tuning ({_display(paths.tuning)}): tuning it on other queries would "
             "change the project's answers. Build it with its own copy first: `faq index build --tuning FILE`"
         )
-    dev = ev.load_eval_set(dev_path, known)
-    config, summary = (tune_threshold_only if threshold_only else tune_search)(idx, dev)
+    if only == "messages":
+        config, summary = tune_messages_only(idx)
+        where = "the labelled messages"
+    else:
+        dev = ev.load_eval_set(dev_path, known)
+        config, summary = (tune_threshold_only if only == "threshold" else tune_search)(idx, dev)
+        where = str(dev_path)
     target.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
-    out.print(f"tuned on {dev_path}: {summary}; wrote {target}", soft_wrap=True)
+    out.print(f"tuned on {where}: {summary}; wrote {target}", soft_wrap=True)
 
 
 def _write_report(report: Path, results: list[dict], name: str, dev_name: str, overlap: tuple[int, float]) -> None:

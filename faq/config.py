@@ -94,6 +94,12 @@ class SearchConfig:
     # own words keep the lead over wordings the lexicon supposes (`cắt khẩu` also reads as removing a
     # permanent residence, `cà vẹt` as every registration paper). Abbreviations are spelled out in full.
     synonym_weight: float = 1.0
+    # Ranking reads a page's questions field with its labelled messages in it (faq.examples) at this
+    # multiple of the questions field's weight; confidence reads the page's own text at the field's
+    # weight, so this never moves the threshold's meaning. Chosen by `make tune` on the labelled
+    # messages themselves, each fold of them asked of an index built without it (faq.tuning): dev's
+    # messages are too few and too like the pages to tell it. 1 = the field's weight.
+    messages_weight: float = 1.0
     # Work budget per channel and query: at most this many postings are read, the query's most
     # informative (highest-weighted) terms first. Common terms (character n-grams above all) have the
     # longest postings and add the least; on a small corpus the budget is never reached, on a large

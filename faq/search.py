@@ -145,6 +145,7 @@ class Searcher:
         total = sum(fw.values()) or 1.0
         self.field_weights = {f: w / total for f, w in fw.items()}
         self._synonym_share = min(max(float(self.config.synonym_weight), 0.0), 1.0)  # vectors: blend
+        self._messages_weight = max(float(self.config.messages_weight), 0.0)  # score_vector, _parts
         # Passages: rows [0, Q) are sample/Q&A questions in document order, rows [Q, P) sections.
         self._questions = index.question_passages
         self._passage_doc = index.passage_docs
@@ -282,7 +283,7 @@ class Searcher:
             # ranking: the questions field read with the page's labelled messages in it (Index.asked)
             q = DOC_FIELDS.index("questions")
             scores = scores + self.field_weights["questions"] * sum(
-                qv.weights[c] * (asked - fields[q]) for c, (fields, _, asked) in sims.items()
+                qv.weights[c] * (self._messages_weight * asked - fields[q]) for c, (fields, _, asked) in sims.items()
             )
         scores += qmax * self.best_questions(questions)
         scores *= scale
@@ -593,7 +594,9 @@ class Searcher:
             cells = rows[c][0].values_at(columns).reshape(len(idx), len(docs), len(fields))
             asked = rows[c][2]
             if asked is not None and "questions" in fields:  # as score_vector ranks
-                cells[:, :, fields.index("questions")] = asked.values_at(np.array(docs, dtype=np.int64))
+                cells[:, :, fields.index("questions")] = self._messages_weight * asked.values_at(
+                    np.array(docs, dtype=np.int64)
+                )
             best = rows[c][1].values_at(np.array(with_question, dtype=np.int64))
             for k, row in enumerate(best_rows):
                 values, sources = cells[:, k, :] * field_weights, tuple(fields)

@@ -11,7 +11,11 @@ of the best few. A single best point on a few hundred dev queries sits on a nois
 from run to run; averaging the good region gives weights that move only when the data moves (a
 variance-reduction choice, made before looking at test results). Then the other-agency penalty and
 the term-coverage exponent (`SearchConfig.term_coverage`) are chosen together on a small grid. Then the
-tie-break between the first two (`SearchConfig.tie_break`) on its own grid, each value a full run of the
+weight of the labelled messages in ranking (`SearchConfig.messages_weight`), chosen on the messages
+themselves: each of five folds of them is asked of an index built without it, so a message is never
+its own answer (dev is too small and too like the pages to tell this weight: with the messages it
+ranks 0.98 of its questions first whatever it is). Then the tie-break between the first two
+(`SearchConfig.tie_break`) on its own grid, each value a full run of the
 searcher on dev (it reorders results, which the cache of cosines does not model), and the threshold
 again on that run. Last, with the threshold, how much a question's likeness to an example of another
 agency's subject, against its likeness to the pages, moves its confidence (`SearchConfig.topic_weight`,
@@ -21,14 +25,17 @@ The test set is never seen here.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from faq.config import DEV_FALSE_ABSTENTION_CAP, SearchConfig
+from faq.corpus import Document
 from faq.evaluate import EvalQuery, best_threshold_of, per_query, run_system, searcher_system, tune_threshold
-from faq.index import DOC_FIELDS, Index
+from faq.examples import message_key
+from faq.index import DOC_FIELDS, Index, build_index
 from faq.metrics import best_threshold
 from faq.search import Searcher, coverage, coverage_scale, discounted, effective_weights
 
@@ -86,7 +93,7 @@ class _Cache:
         fields = self.fields
         if not own and self.asked is not None:  # ranking reads the questions field with the messages
             fields = fields.copy()
-            fields[:, :, DOC_FIELDS.index("questions")] = self.asked
+            fields[:, :, DOC_FIELDS.index("questions")] = max(config.messages_weight, 0.0) * self.asked
         scores = np.einsum("qcfd,qc,f->qd", fields, cw, fw)
         passage = np.einsum("qcp,qc->qp", self.passages, cw)
         if own and self.examples is not None:
@@ -115,6 +122,15 @@ def _objective(
     term-coverage exponent. Ranking multiplies by term coverage; confidence is the first document's own
     score (`own`: without its labelled messages, when they are apart), as in `Searcher.search`."""
     raw, scores = (scores if own is None else own), cache.covered(scores, term_coverage)
+    order, acc, mrr, r3 = _ranking(scores, cache)
+    top = discounted(np.take_along_axis(raw, order[:, :1], axis=1)[:, 0], penalty, cache.referral_weights)
+    threshold, f1 = best_threshold(top, ~cache.in_scope, DEV_FALSE_ABSTENTION_CAP)
+    return acc + mrr + r3 + 0.5 * f1, acc, mrr, threshold
+
+
+def _ranking(scores: np.ndarray, cache: _Cache) -> tuple[np.ndarray, float, float, float]:
+    """(the order of the documents per query, accuracy@1, MRR@10, recall@3 over the in-scope queries),
+    ties broken by document id as `faq.evaluate` breaks them."""
     order = np.lexsort((np.broadcast_to(cache.ids, scores.shape), -np.round(scores, 12)), axis=1)
     rel_sorted = np.take_along_axis(cache.relevant, order, axis=1)
     inscope = cache.in_scope
@@ -126,15 +142,58 @@ def _objective(
     wanted = cache.relevant.sum(axis=1)
     recall3 = rel_sorted[:, :3].sum(axis=1) / np.maximum(wanted, 1)
     r3 = float(np.mean(recall3[inscope])) if inscope.any() else 0.0
-    top = discounted(np.take_along_axis(raw, order[:, :1], axis=1)[:, 0], penalty, cache.referral_weights)
-    threshold, f1 = best_threshold(top, ~inscope, DEV_FALSE_ABSTENTION_CAP)
-    return acc + mrr + r3 + 0.5 * f1, acc, mrr, threshold
+    return order, acc, mrr, r3
 
 
 PENALTIES = (0.0, 0.25, 0.5, 0.75, 0.9)
 TERM_COVERAGE = (0.0, 0.25, 0.5, 0.75, 1.0)
 TIE_BREAKS = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5)
 TOPIC_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)  # 0: examples of other subjects unused
+
+
+MESSAGES_WEIGHTS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 32.0)
+FOLDS = 5
+
+
+def message_folds(documents: Sequence[Document], folds: int = FOLDS) -> list[tuple[list[Document], list[EvalQuery]]]:
+    """The labelled messages in `folds` parts, each fixed by a hash of the message's text (the same split
+    on every run and machine): per part, the documents without its messages and its messages as queries,
+    each expecting every page it is a message of. Empty parts are left out."""
+    parts: list[dict[str, list[str]]] = [{} for _ in range(folds)]
+    for d in documents:
+        for text in d.examples:
+            fold = int(hashlib.sha256(message_key(text).encode("utf-8")).hexdigest(), 16) % folds
+            parts[fold].setdefault(text, []).append(d.id)
+    out = []
+    for part in parts:
+        if part:
+            docs = [replace(d, examples=tuple(t for t in d.examples if t not in part)) for d in documents]
+            out.append((docs, [EvalQuery(t, tuple(ids), "labelled") for t, ids in part.items()]))
+    return out
+
+
+def tune_messages_weight(index: Index, config: SearchConfig) -> tuple[SearchConfig, str]:
+    """`config` with the labelled messages' weight in ranking that ranks held-back messages best
+    (accuracy@1 + MRR@10 + recall@3, pooled over the folds of `message_folds`; the smallest of equals),
+    each fold asked of an index built from the same pages, lexicon and settings without it."""
+    if not index.examples.any():
+        return config, "no labelled messages"
+    totals, count = np.zeros(len(MESSAGES_WEIGHTS)), 0
+    for documents, queries in message_folds(index.documents):
+        fold = build_index(documents, index.analyzer_config, index.lexicon, config)
+        cache = _Cache(fold, queries)
+        for i, weight in enumerate(MESSAGES_WEIGHTS):
+            trial = replace(config, messages_weight=weight)
+            _, acc, mrr, r3 = _ranking(cache.ranked(trial), cache)
+            totals[i] += (acc + mrr + r3) * len(queries)
+        count += len(queries)
+    best = int(np.argmax(totals > totals.max() - 1e-6))  # the first within rounding of the best
+    chosen = MESSAGES_WEIGHTS[best]
+    return (
+        replace(config, messages_weight=chosen),
+        f"labelled messages' weight {chosen} (held-back messages' acc@1 + MRR@10 + recall@3 "
+        f"{totals[best] / count:.4f}, at 1.0 {totals[0] / count:.4f}, {count} messages in {FOLDS} folds)",
+    )
 
 
 def tune_tie_break(index: Index, dev: Sequence[EvalQuery], config: SearchConfig) -> tuple[SearchConfig, float]:
@@ -194,13 +253,14 @@ def tune_search(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchConfig, s
             result = measure(trial)
             if best is None or result[0] > best[0] + 1e-9:
                 config, best = trial, result
+    config, messages = tune_messages_weight(index, config)
     config, ranking = tune_tie_break(index, dev, replace(config, threshold=best[3]))
     config, declining = tune_topic_weight(index, dev, config)
     summary = (
         f"dev objective {start[0]:.4f} (defaults) -> {best[0]:.4f} (acc@1 {best[1]:.4f}, MRR@10 {best[2]:.4f}); "
         f"best single sample {scored[0][0]:.4f}; other-agency penalty {config.other_agency_penalty}, "
-        f"term coverage ^{config.term_coverage}, tie-break {config.tie_break} (dev acc@1 + MRR@10 + recall@3 "
-        f"{ranking:.4f}), {declining}"
+        f"term coverage ^{config.term_coverage}, {messages}, tie-break {config.tie_break} (dev acc@1 + MRR@10 + "
+        f"recall@3 {ranking:.4f}), {declining}"
     )
     return config, summary
 
@@ -232,3 +292,12 @@ def tune_threshold_only(index: Index, dev: Sequence[EvalQuery]) -> tuple[SearchC
     config = index.search_config
     chosen, summary = tune_topic_weight(index, dev, config)
     return chosen, f"threshold {config.threshold:.4f} -> {summary}; weights kept"
+
+
+def tune_messages_only(index: Index) -> tuple[SearchConfig, str]:
+    """The index's search configuration with only the labelled messages' weight chosen again
+    (`tune_messages_weight`): for when messages were added, or weights tuned before there were any
+    are to be kept. Confidence does not read the messages, so the threshold keeps its meaning."""
+    config = index.search_config
+    chosen, summary = tune_messages_weight(index, config)
+    return chosen, f"{summary}; before {config.messages_weight}, everything else kept"

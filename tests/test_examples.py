@@ -5,6 +5,7 @@ when an eval set repeats them."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,12 @@ from conftest import copy_corpus
 from typer.testing import CliRunner
 
 from cli import app
-from faq.corpus import check_corpus
+from faq.corpus import Document, check_corpus
 from faq.engine import Paths, build, corpus_fingerprint
 from faq.evaluate import EvalQuery, ablation_indexes, overlap_with_corpus
 from faq.index import load_index
 from faq.search import Searcher
+from faq.tuning import FOLDS, MESSAGES_WEIGHTS, message_folds, tune_messages_only
 
 ABROAD = "ra nước ngoài làm việc thì làm giấy gì"  # the scam-warning page comes first, the passport second
 
@@ -121,3 +123,74 @@ def test_corpus_check_counts_the_labelled_messages(project: Paths) -> None:
     _write(chat, ['{"query": "x"'])
     result = CliRunner().invoke(app, ["corpus", "check"])
     assert result.exit_code != 0 and "chat.jsonl:1: not valid JSON" in result.output
+
+
+def test_the_messages_weight_moves_ranking_alone_and_explain_still_adds_up(tmp_path: Path) -> None:
+    """`SearchConfig.messages_weight` scales what the labelled messages add to a page's ranking score:
+    the page they belong to pulls further ahead the heavier they weigh, the scores confidence reads are
+    the same at every weight, and `--explain`'s contributions still sum to each hit's score."""
+    paths = _project(tmp_path)
+    _write(
+        paths.corpus / "examples" / "chat.jsonl",
+        [{"query": "sang Hàn Quốc làm việc thì phải làm giấy gì", "expected": ["ho-chieu"]}],
+    )
+    index, _ = build(paths.corpus, paths.index, paths)
+    ids = list(index.doc_ids)
+    lead, own = {}, {}
+    for weight in (1.0, 3.0):
+        searcher = Searcher(index, replace(index.search_config, messages_weight=weight))
+        scored = searcher.score_vector(searcher.vectors(ABROAD))
+        lead[weight] = scored.raw[ids.index("ho-chieu")] - scored.raw[ids.index("gia-danh-cong-an")]
+        own[weight] = scored.own
+        result = searcher.search(ABROAD, explain=True)
+        assert result.hits[0].id == "ho-chieu"
+        for hit in result.hits:
+            assert sum(c.score for c in hit.contributions) == pytest.approx(hit.score, abs=1e-9)
+    assert lead[3.0] > lead[1.0] > 0
+    assert own[3.0] == pytest.approx(own[1.0], abs=1e-12)
+
+
+def test_message_folds_hold_each_message_out_of_the_index_it_is_asked_of() -> None:
+    """The messages' weight is chosen on the messages themselves (faq.tuning): each is asked of an index
+    built without it, once, expecting every page it is labelled with; the split is the same every run."""
+    docs = [
+        Document(id="a", title="A", examples=tuple(f"hỏi a {i}" for i in range(12)) + ("hỏi chung",)),
+        Document(id="b", title="B", examples=("hỏi b 1", "hỏi chung")),
+        Document(id="c", title="C"),
+    ]
+    folds = message_folds(docs)
+    assert folds == message_folds(docs) and 1 < len(folds) <= FOLDS
+    asked = [q for _, queries in folds for q in queries]
+    assert sorted(q.query for q in asked) == sorted({m for d in docs for m in d.examples})
+    assert next(q for q in asked if q.query == "hỏi chung").expected == ("a", "b")
+    for fold_docs, queries in folds:
+        assert [d.id for d in fold_docs] == ["a", "b", "c"]
+        held = {q.query for q in queries}
+        kept = {m for d in fold_docs for m in d.examples}
+        assert not held & kept and held | kept == {m for d in docs for m in d.examples}
+    assert message_folds([Document(id="c", title="C")]) == []
+
+
+def test_tuning_the_messages_weight_alone_keeps_everything_else(tmp_path: Path) -> None:
+    """`eval --tune --messages-only` chooses the messages' weight from its grid on the held-back
+    messages and writes nothing else; without labelled messages it keeps the weight; the flag needs
+    --tune and excludes --threshold-only."""
+    paths = _project(tmp_path)
+    plain, _ = build(paths.corpus, tmp_path / "plain", paths)
+    assert tune_messages_only(plain)[0] == plain.search_config
+    rows = [
+        {"query": f"sang {c} làm việc cần làm giấy gì", "expected": ["ho-chieu"]}
+        for c in ("Hàn", "Nhật", "Đài Loan", "Úc", "Đức")
+    ]
+    rows += [
+        {"query": q, "expected": ["gia-danh-cong-an"]}
+        for q in ("có người gọi xưng công an bắt chuyển tiền", "công an gọi điện bảo tôi dính vụ án")
+    ]
+    _write(paths.corpus / "examples" / "chat.jsonl", rows)
+    index, _ = build(paths.corpus, paths.index, paths)
+    chosen, summary = tune_messages_only(index)
+    assert chosen.messages_weight in MESSAGES_WEIGHTS and "7 messages" in summary
+    assert replace(chosen, messages_weight=index.search_config.messages_weight) == index.search_config
+    runner = CliRunner()
+    assert runner.invoke(app, ["eval", "--messages-only"]).exit_code == 2
+    assert runner.invoke(app, ["eval", "--tune", "--messages-only", "--threshold-only"]).exit_code == 2
