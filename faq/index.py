@@ -75,7 +75,7 @@ from faq.topics import CHANNEL as TOPIC_CHANNEL
 from faq.topics import Topics, build_topics
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12  # 12: the topic space holds a second vector of each page with labelled messages (faq.topics)
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -768,7 +768,8 @@ def _topics(
     if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
         raise ValueError("topics.json holds no vocabulary of strings")
     matrix, pages, idf = mat("topics.examples"), mat("topics.pages"), np.asarray(arrays["topics.idf"])
-    if matrix.shape != (len(terms), len(examples)) or pages.shape != (len(terms), documents) or len(idf) != len(terms):
+    pages_ok = pages.shape[0] == len(terms) and documents <= pages.shape[1] <= 2 * documents  # (faq.topics.Topics)
+    if matrix.shape != (len(terms), len(examples)) or not pages_ok or len(idf) != len(terms):
         raise ValueError("topics: arrays do not match the vocabulary, the lexicon's examples or the documents")
     who, text = zip(*examples, strict=True) if examples else ((), ())
     return Topics({t: i for i, t in enumerate(terms)}, idf, matrix, pages, tuple(who), tuple(text))

@@ -3,8 +3,9 @@
 The other-agencies list (`other_agencies.tsv`) finds a phrase, so a citizen who asks about another
 agency's business in other words passes it by: the entry `thuế cho thuê` did not catch `cho thuê trọ
 thì phải kê khai và đóng thuế`. Here each subject is a block of example questions, and each police
-page is its title, aliases and sample questions, all in one TF-IDF space over diacritic-free syllables
-and syllable pairs (the `folded` channel; examples analysed as questions are). The gap between a
+page is its title, aliases and sample questions, and, apart, its labelled messages, all in one TF-IDF
+space over diacritic-free syllables and syllable pairs (the `folded` channel; examples and messages
+analysed as questions are). The gap between a
 question's closest example and its closest page scales its confidence by exp(-`SearchConfig.topic_weight`
 x gap) (`Searcher.confidence`): the more it is like another agency's business, the less sure the answer,
 and the more it is like a page, the surer. A declined question more like an example than like any page
@@ -37,7 +38,9 @@ class Topics:
     vocab: dict[str, int]
     idf: np.ndarray
     examples: Postings  # terms x example questions (L2-normalised log-tf x idf, as the query)
-    pages: Postings  # terms x documents: title, aliases and sample questions together
+    # terms x (documents: title, aliases and sample questions together; then one column for each page
+    # with labelled messages: its messages together). Only the closest column is read.
+    pages: Postings
     who: tuple[str, ...]  # per example: who handles it, shown to citizens
     text: tuple[str, ...]  # per example: the question as written
 
@@ -80,8 +83,14 @@ def build_topics(
         return None
     from sklearn.feature_extraction.text import TfidfVectorizer  # build time only
 
+    # a page's labelled messages (faq.examples) are a second vector of it, read as questions are: how
+    # citizens ask it. Apart from its own text, so that a short question's likeness to the page's title
+    # and aliases is not diluted by them; the closest page is the closest of either.
+    asked = ["\n".join(d.examples) for d in documents if d.examples]
     rows = itertools.chain(
-        (analyze(text, True) for _, text in examples), (analyze(page_text(d), False) for d in documents)
+        (analyze(text, True) for _, text in examples),
+        (analyze(page_text(d), False) for d in documents),
+        (analyze(text, True) for text in asked),
     )
     vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, norm="l2", smooth_idf=True)
     term_major = vectorizer.fit_transform(rows).T.tocsr().astype(np.float32)  # one pass: no list of every page

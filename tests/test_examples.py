@@ -16,7 +16,7 @@ from cli import app
 from faq.corpus import Document, check_corpus
 from faq.engine import Paths, build, corpus_fingerprint
 from faq.evaluate import EvalQuery, ablation_indexes, overlap_with_corpus
-from faq.index import load_index
+from faq.index import Index, load_index
 from faq.search import Searcher
 from faq.tuning import FOLDS, MESSAGES_WEIGHTS, message_folds, tune_messages_only
 
@@ -194,3 +194,23 @@ def test_tuning_the_messages_weight_alone_keeps_everything_else(tmp_path: Path) 
     runner = CliRunner()
     assert runner.invoke(app, ["eval", "--messages-only"]).exit_code == 2
     assert runner.invoke(app, ["eval", "--tune", "--messages-only", "--threshold-only"]).exit_code == 2
+
+
+def test_the_topic_gap_reads_a_page_with_its_labelled_messages(tmp_path: Path) -> None:
+    """How much a question is like another agency's subject rather than like a page (faq.topics) weighs
+    each page with its labelled messages: a message in the citizen's own words brings a question that
+    reads like the tax examples closer to the page it is labelled with, and so narrows the gap."""
+    question = "nhà em cho sinh viên thuê trọ thì phải báo công an những gì"
+    paths = _project(tmp_path)
+    plain, _ = build(paths.corpus, tmp_path / "plain", paths)
+    _write(
+        paths.corpus / "examples" / "chat.jsonl",
+        [{"query": "nhà em có mấy phòng cho sinh viên thuê trọ thì phải báo công an gì", "expected": ["tam-tru"]}],
+    )
+    labelled, _ = build(paths.corpus, paths.index, paths)
+
+    def gap(index: Index) -> float:
+        searcher = Searcher(index)
+        return searcher.closest_topic(searcher.analyzer.analyze(question, query=True)["folded"])[1]
+
+    assert gap(labelled) < gap(plain)
