@@ -6,7 +6,7 @@ are the citizens' (`lm cccd cho bé 5t`, a long story that asks one thing). They
 passage matched as a sample question is (`faq.analysis.units`, kind `example`), and ranking reads a
 page's questions field with its messages summed in (`faq.index.Index.asked`) at
 `SearchConfig.messages_weight`. Confidence reads the page's own text (`faq.search.Scored.own`); the
-messages enter it only through the topic gap, as part of what a page is asked as (`faq.topics`).
+messages enter it only through the topic gap, as a second vector of each page (`faq.topics`).
 They add no word to the vocabulary and are never shown to a citizen as the question answered. The
 format is an eval set's (`{"query": …, "expected": ["page-id"]}`), so a reviewed chat log or a retired
 evaluation set moves in as it is; lines with no page (`"expected": []`, out of scope) are skipped.
