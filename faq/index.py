@@ -667,9 +667,12 @@ def _load_build(directory: Path) -> Index:
         if not isinstance(dictionary, list) or not all(isinstance(w, str) for w in dictionary):
             raise ValueError("dictionary.json holds no list of syllables")
         dictionary = tuple(dictionary)
-        topics = _topics(json.loads(raw["topics.json"][:]), arrays, mat, lexicon, len(doc_ids))
         examples = np.asarray(arrays["passages.example"] if "passages.example" in arrays else [], dtype=bool)
         asked = {c: mat(f"{c}.asked") for c in channels} if len(examples) else {}
+        # the topic space has a column per page and one more per page with labelled messages (faq.topics)
+        question_docs = passage_docs[:questions]
+        with_messages = len(np.unique(question_docs[examples])) if len(examples) == len(question_docs) else 0
+        topics = _topics(json.loads(raw["topics.json"][:]), arrays, mat, lexicon, len(doc_ids) + with_messages)
     except (AttributeError, KeyError, RecursionError, TypeError, ValueError) as exc:  # JSON of the wrong shape
         raise IndexError_(f"index {directory} is inconsistent ({exc}); {REBUILD_HINT}") from exc
     if not (len(documents) == len(doc_ids) == manifest.get("documents")) or not (
@@ -759,17 +762,18 @@ def _bare_topics(items: object, documents: int) -> tuple[tuple[str, int, tuple[s
 
 
 def _topics(
-    terms: list | None, arrays, mat: Callable[[str], Postings], lexicon: Lexicon, documents: int
+    terms: list | None, arrays, mat: Callable[[str], Postings], lexicon: Lexicon, page_columns: int
 ) -> Topics | None:
-    """The topic space as saved (`topics.json`, the `topics.*` arrays, the lexicon's examples), checked."""
+    """The topic space as saved (`topics.json`, the `topics.*` arrays, the lexicon's examples), checked;
+    `page_columns`: the pages' columns it must have (`Topics.pages`)."""
     if terms is None:
         return None
     examples = lexicon.topic_examples()
     if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
         raise ValueError("topics.json holds no vocabulary of strings")
     matrix, pages, idf = mat("topics.examples"), mat("topics.pages"), np.asarray(arrays["topics.idf"])
-    pages_ok = pages.shape[0] == len(terms) and documents <= pages.shape[1] <= 2 * documents  # (faq.topics.Topics)
-    if matrix.shape != (len(terms), len(examples)) or not pages_ok or len(idf) != len(terms):
+    shapes = (matrix.shape, pages.shape, len(idf))
+    if shapes != ((len(terms), len(examples)), (len(terms), page_columns), len(terms)):
         raise ValueError("topics: arrays do not match the vocabulary, the lexicon's examples or the documents")
     who, text = zip(*examples, strict=True) if examples else ((), ())
     return Topics({t: i for i, t in enumerate(terms)}, idf, matrix, pages, tuple(who), tuple(text))
