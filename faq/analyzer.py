@@ -100,6 +100,7 @@ class Analyzer:
         # the longest phrase a synonym or referral entry holds: how far `_phrases` looks
         phrases = [t for triggers, *_ in self._synonyms for t in triggers] + [t for _, t, _ in self._referrals]
         self._phrase_len = max(map(len, phrases), default=0)
+        self._triggers = frozenset(t for triggers, *_ in self._synonyms for t in triggers)
         self._units = {fold(suffix): word for suffix, word in self.lexicon.units}
 
     @property
@@ -159,9 +160,10 @@ class Analyzer:
         related: list[list[str]] = []
         phrases = _phrases(chunk_list, self._phrase_len)
         typed = {s for chunk in chunk_list for s in chunk}
+        inside = _inside_longer(chunk_list, self._triggers & phrases)
         for triggers, expansions, two_way, written in self._synonyms:
             present = [t in phrases and _typed_as_meant(w, typed) for t, w in zip(triggers, written, strict=True)]
-            if not any(present):
+            if not any(p and t not in inside for t, p in zip(triggers, present, strict=True)):
                 continue
             if two_way:  # synonym group: add the terms not already there
                 related.extend(list(t) for t, p in zip(expansions, present, strict=True) if not p)
@@ -397,6 +399,30 @@ def _done(typed: Sequence[str], chunk: Sequence[str], i: int, n: int) -> bool:
         for k in range(i + n, min(len(chunk), i + n + 2))
     )
     return besides and closed
+
+
+def _inside_longer(chunk_list: Sequence[Sequence[str]], found: Collection[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """The lexicon phrases of `found` (folded) that a question holds only inside a longer one it holds:
+    the longer one is what was written, as a rewrite's longest match has it. `xóa đăng ký thường trú`
+    (cancelling a registration) does not also bring in what `đăng ký thường trú` stands for (`nhập
+    khẩu`, registering), nor `mã bảo mật` what `báo mất` does. A phrase also written on its own elsewhere
+    in the question still counts."""
+    if len(found) < 2:
+        return set()
+    spans: dict[tuple[str, ...], list[tuple[int, int, int]]] = {}
+    for k, chunk in enumerate(chunk_list):
+        folded = _folded(chunk)
+        for phrase in found:
+            n = len(phrase)
+            spans[phrase] = spans.get(phrase, []) + [
+                (k, i, i + n) for i in range(len(folded) - n + 1) if folded[i : i + n] == phrase
+            ]
+    every = [span for occurrences in spans.values() for span in occurrences]
+
+    def held(k: int, start: int, end: int) -> bool:
+        return any(k2 == k and s2 <= start and end <= e2 and e2 - s2 > end - start for k2, s2, e2 in every)
+
+    return {phrase for phrase, occurrences in spans.items() if occurrences and all(held(*o) for o in occurrences)}
 
 
 def _phrases(chunk_list: Sequence[Sequence[str]], longest: int) -> set[tuple[str, ...]]:

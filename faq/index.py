@@ -75,7 +75,8 @@ from faq.topics import CHANNEL as TOPIC_CHANNEL
 from faq.topics import Topics, build_topics
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 12  # 12: the topic space holds a second vector of each page with labelled messages (faq.topics)
+FORMAT_VERSION = 13  # 13: a lexicon phrase inside a longer one no longer expands (faq.analyzer); the topic space stores
+# examples and messages analysed as questions. 12: a second vector of each page with labelled messages
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 

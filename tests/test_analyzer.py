@@ -223,6 +223,33 @@ def test_a_query_is_prepared_as_its_own_words_and_its_synonyms_apart() -> None:
     assert a.prepare("mất cccd và cà vẹt", query=True) == own + related
 
 
+def test_a_lexicon_phrase_inside_a_longer_one_brings_in_nothing_of_its_own() -> None:
+    """Longest match, as rewrites have it: `xóa đăng ký thường trú` (cancelling) does not also bring in
+    what `đăng ký thường trú` stands for (`nhập khẩu`, registering), nor `mã bảo mật` what the same
+    letters `báo mất` would; written on its own elsewhere in the message, the shorter phrase counts."""
+    from faq.lexicon import Lexicon
+
+    lex = Lexicon(
+        synonyms=(
+            (("nhập", "khẩu"), ("đăng", "ký", "thường", "trú")),
+            (("cắt", "khẩu"), ("xóa", "đăng", "ký", "thường", "trú")),
+            (("báo", "mất"), ("trình", "báo", "mất")),
+            (("mã", "bảo", "mật"), ("passcode",)),
+        ),
+    )
+    a = Analyzer(AnalyzerConfig(), lex)
+
+    def related(text: str) -> list[list[str]]:
+        return a.prepare_query(text)[1]
+
+    assert related("xóa đăng ký thường trú ở đâu") == [["cắt", "khẩu"]]
+    assert related("đăng ký thường trú ở đâu") == [["nhập", "khẩu"]]
+    assert related("quên mã bảo mật") == [["passcode"]]
+    assert related("báo mất ở đâu") == [["trình", "báo", "mất"]]
+    both = related("xóa đăng ký thường trú cho bố, rồi đăng ký thường trú cho con")
+    assert sorted(both) == [["cắt", "khẩu"], ["nhập", "khẩu"]]
+
+
 def test_the_core_of_a_message_sets_aside_stop_words_and_framing_words() -> None:
     """What tells a message that is only a bare topic (faq.search.Searcher.bare_topic): its own syllables
     folded, stop words (as typed) and the lexicon's framing words (as a rewrite's source is matched)
