@@ -100,7 +100,10 @@ class Analyzer:
         # the longest phrase a synonym or referral entry holds: how far `_phrases` looks
         phrases = [t for triggers, *_ in self._synonyms for t in triggers] + [t for _, t, _ in self._referrals]
         self._phrase_len = max(map(len, phrases), default=0)
-        self._triggers = frozenset(t for triggers, *_ in self._synonyms for t in triggers)
+        # each trigger phrase -> the longer trigger phrases that hold it (`_inside_longer`): few have any
+        triggers = frozenset(t for found, *_ in self._synonyms for t in found)
+        self._holders = {t: frozenset(h for h in triggers if _holds(h, t)) for t in triggers}
+        self._holders = {t: held for t, held in self._holders.items() if held}
         self._units = {fold(suffix): word for suffix, word in self.lexicon.units}
 
     @property
@@ -160,11 +163,12 @@ class Analyzer:
         related: list[list[str]] = []
         phrases = _phrases(chunk_list, self._phrase_len)
         typed = {s for chunk in chunk_list for s in chunk}
-        inside = _inside_longer(chunk_list, self._triggers & phrases)
+        nested = {t: found for t, held in self._holders.items() if t in phrases and (found := held & phrases)}
+        inside = _inside_longer(chunk_list, nested) if nested else set()
         for triggers, expansions, two_way, written in self._synonyms:
             present = [t in phrases and _typed_as_meant(w, typed) for t, w in zip(triggers, written, strict=True)]
-            if not any(p and t not in inside for t, p in zip(triggers, present, strict=True)):
-                continue
+            if not any(present) or (inside and all(t in inside for t, p in zip(triggers, present, strict=True) if p)):
+                continue  # not in the question, or only inside a longer phrase of it
             if two_way:  # synonym group: add the terms not already there
                 related.extend(list(t) for t, p in zip(expansions, present, strict=True) if not p)
             else:
@@ -401,28 +405,33 @@ def _done(typed: Sequence[str], chunk: Sequence[str], i: int, n: int) -> bool:
     return besides and closed
 
 
-def _inside_longer(chunk_list: Sequence[Sequence[str]], found: Collection[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    """The lexicon phrases of `found` (folded) that a question holds only inside a longer one it holds:
-    the longer one is what was written, as a rewrite's longest match has it. `xóa đăng ký thường trú`
-    (cancelling a registration) does not also bring in what `đăng ký thường trú` stands for (`nhập
-    khẩu`, registering), nor `mã bảo mật` what `báo mất` does. A phrase also written on its own elsewhere
-    in the question still counts."""
-    if len(found) < 2:
-        return set()
-    spans: dict[tuple[str, ...], list[tuple[int, int, int]]] = {}
-    for k, chunk in enumerate(chunk_list):
-        folded = _folded(chunk)
-        for phrase in found:
-            n = len(phrase)
-            spans[phrase] = spans.get(phrase, []) + [
-                (k, i, i + n) for i in range(len(folded) - n + 1) if folded[i : i + n] == phrase
-            ]
-    every = [span for occurrences in spans.values() for span in occurrences]
+def _holds(longer: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether `longer` has `phrase` as a run of its syllables and more."""
+    n = len(phrase)
+    return len(longer) > n and any(longer[i : i + n] == phrase for i in range(len(longer) - n + 1))
 
-    def held(k: int, start: int, end: int) -> bool:
-        return any(k2 == k and s2 <= start and end <= e2 and e2 - s2 > end - start for k2, s2, e2 in every)
 
-    return {phrase for phrase, occurrences in spans.items() if occurrences and all(held(*o) for o in occurrences)}
+def _inside_longer(
+    chunk_list: Sequence[Sequence[str]], nested: dict[tuple[str, ...], frozenset[tuple[str, ...]]]
+) -> set[tuple[str, ...]]:
+    """The lexicon phrases (folded) that a question holds only inside a longer one it holds: the longer
+    one is what was written, as a rewrite's longest match has it. `xóa đăng ký thường trú` (cancelling a
+    registration) does not also bring in what `đăng ký thường trú` stands for (`nhập khẩu`,
+    registering), nor `mã bảo mật` what `báo mất` does. A phrase also written on its own elsewhere in
+    the question still counts. `nested`: each phrase found that a longer one found could hold, with
+    those longer ones (`Analyzer._holders`), so positions are looked at only when it matters."""
+    folded = [_folded(chunk) for chunk in chunk_list]
+
+    def spans(phrase: tuple[str, ...]) -> list[tuple[int, int, int]]:
+        n = len(phrase)
+        return [(k, i, i + n) for k, f in enumerate(folded) for i in range(len(f) - n + 1) if f[i : i + n] == phrase]
+
+    out = set()
+    for phrase, longer in nested.items():
+        around = [span for holder in longer for span in spans(holder)]
+        if all(any(k2 == k and s2 <= s and e <= e2 for k2, s2, e2 in around) for k, s, e in spans(phrase)):
+            out.add(phrase)
+    return out
 
 
 def _phrases(chunk_list: Sequence[Sequence[str]], longest: int) -> set[tuple[str, ...]]:
