@@ -25,7 +25,7 @@ from faq.corpus import CATEGORIES, FAQ_SUFFIXES, Document, check_corpus, reviews
 from faq.engine import Paths, build, open_index, recorded_paths
 from faq.errors import CorpusError, FaqError, UsageError
 from faq.index import load_index
-from faq.search import Result, Searcher
+from faq.search import Hit, Result, Searcher
 from faq.storage import live_build
 
 app = typer.Typer(
@@ -241,7 +241,8 @@ def render_explain(result: Result) -> None:
         + (f" (the first answer's score {own:.4f}, moved: {why})" if why else "")
         + (" (the first answer's score before term coverage and tie-break)" if not why and own != best else "")
         + (
-            f" (the message is only «{first.bare_topic}», a bare topic of the first page: never below the threshold)"
+            f" (the message is only «{first.bare_topic}», {_topic_kind(first)} of the first page: never below the"
+            " threshold)"
             if first and first.bare_topic
             else ""
         )
@@ -255,7 +256,7 @@ def render_explain(result: Result) -> None:
             factor += f" (tie-break +{h.tie_break:.4f} included: the terms the other of the first two lacks)"
         if h.bare_topic:
             placed = f"placed first, +{h.placed:.4f}: " if h.placed else ""
-            factor += f" ({placed}the message is only «{h.bare_topic}», a bare topic of this page)"
+            factor += f" ({placed}the message is only «{h.bare_topic}», {_topic_kind(h)} of this page)"
         table = Table(title=f"{h.id}: score {h.score:.4f}{factor}", title_justify="left")
         for col in ("channel", "field", "contribution", "terms"):
             table.add_column(col)
@@ -267,6 +268,12 @@ def render_explain(result: Result) -> None:
         total = sum(c.score for c in h.contributions)
         table.add_row("", "sum", f"{total:.4f}", "")
         out.print(table)
+
+
+def _topic_kind(hit: Hit) -> str:
+    """How the page names the phrase a message is only (`Searcher.bare_topic`): listed as a bare topic,
+    or one of its aliases (`faq.index.alias_topics`)."""
+    return "a bare topic" if hit.bare_topic in hit.document.bare_topics else "an alias"
 
 
 def ask_json(result: Result, explain: bool) -> dict:

@@ -52,7 +52,7 @@ import numpy as np
 from faq import __version__, records
 from faq.analyzer import Analyzer
 from faq.config import DOC_FIELDS, AnalyzerConfig, SearchConfig, analyzer_from_dict, analyzer_to_dict
-from faq.corpus import Document, Section, Source
+from faq.corpus import MAX_BARE_TOPIC_WORDS, Document, Section, Source
 from faq.errors import CorpusError, IndexError_
 from faq.lexicon import Lexicon
 from faq.postings import Postings
@@ -75,7 +75,8 @@ from faq.topics import CHANNEL as TOPIC_CHANNEL
 from faq.topics import Topics, build_topics
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 13  # 13: a lexicon phrase inside a longer one no longer expands (faq.analyzer); the topic space stores
+FORMAT_VERSION = 14  # 14: bare topics include aliases (alias_topics). 13: a lexicon phrase inside a longer one no
+# longer expands (faq.analyzer); the topic space stores
 # examples and messages analysed as questions. 12: a second vector of each page with labelled messages
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
@@ -378,10 +379,11 @@ def build_index(
     if example_rows:
         index.examples = np.array([p.kind == "example" for p in passages[: len(question_rows)]], dtype=bool)
         index.asked = asked
-    if any(d.bare_topics for d in documents):
+    if any(d.bare_topics or d.aliases for d in documents):
         analyzer = index.analyzer()
-        index.bare_topics = tuple((t, i, analyzer.text_core(t)) for i, d in enumerate(documents) for t in d.bare_topics)
-        _check_bare_topics(index.bare_topics, documents)
+        listed = tuple((t, i, analyzer.text_core(t)) for i, d in enumerate(documents) for t in d.bare_topics)
+        _check_bare_topics(listed, documents)
+        index.bare_topics = listed + alias_topics(documents, analyzer.text_core, listed)
     examples = lexicon.topic_examples()
     if examples and TOPIC_CHANNEL in channels:
         analyze = topic_analysis(analyzer_config, lexicon, TOPIC_CHANNEL)
@@ -727,6 +729,29 @@ def _load_build(directory: Path) -> Index:
         examples,
         asked,
     )
+
+
+def alias_topics(
+    documents: Sequence[Document],
+    core_of: Callable[[str], tuple[str, ...]],
+    listed: Sequence[tuple[str, int, tuple[str, ...]]],
+) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """Each page's aliases as bare topics of it (`Searcher.bare_topic`): a maintainer who gives a page
+    the alias `mộc đỏ`, `PA05` or `18001096` means that a message saying only that is about the page,
+    yet two words match too little of a page's text to clear the threshold. Left out: an alias whose
+    core (`faq.analyzer.Analyzer.core`) is empty, longer than a bare topic may be, a listed bare topic's,
+    or another page's alias's (`114` for the fire service and for the hotlines): no page can claim it."""
+    taken = {core for _, _, core in listed}
+    owners: dict[tuple[str, ...], set[int]] = {}
+    first: dict[tuple[str, ...], str] = {}
+    for i, d in enumerate(documents):
+        for alias in d.aliases:
+            core = core_of(alias)
+            if core and len(core) <= MAX_BARE_TOPIC_WORDS:
+                owners.setdefault(core, set()).add(i)
+                first.setdefault(core, alias)
+    claimed = [(core, pages) for core, pages in owners.items() if len(pages) == 1 and core not in taken]
+    return tuple((first[core], min(pages), core) for core, pages in claimed)
 
 
 def _check_bare_topics(bare: Sequence[tuple[str, int, tuple[str, ...]]], documents: Sequence[Document]) -> None:

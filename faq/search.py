@@ -6,9 +6,10 @@ single sample question / Q&A question of d (FAQ-style question-to-question match
 normalised to sum to 1, so scores lie in [0, 1].
 For ranking, each score is multiplied by the document's term coverage, and the first two then gain
 what the query terms the other lacks earned them (`Searcher.tie_break`), so the words that tell two
-sibling pages apart decide between them. A message that is only a bare topic a page lists (`tạm trú`)
-puts that page first (`Searcher.bare_topic`). A page's labelled messages (faq.examples) count for
-ranking alone: its questions field is read with them in it, and each is one more sample question;
+sibling pages apart decide between them. A message that is only a bare topic a page lists (`tạm trú`),
+or an alias no other page has (`faq.index.alias_topics`), puts that page first (`Searcher.bare_topic`).
+A page's labelled messages (faq.examples) count for ranking alone: its questions field is read with
+them in it, and each is one more sample question;
 confidence is read from the page's own text (`Scored.own`). Because every step is a sum, `explain`
 can report each (channel, field, term) contribution, the tie-break's and the bare topic's included,
 and they add up to the score exactly.
@@ -195,7 +196,8 @@ class Searcher:
 
     def bare_topic(self, qv: QueryVectors) -> tuple[int, str] | None:
         """(document, phrase) when the message is only a bare topic a document lists
-        (`Document.bare_topics`): `tạm trú` alone means the base procedure, but on two words every
+        (`Document.bare_topics`) or an alias no other document has (`faq.index.alias_topics`): `tạm trú`
+        alone means the base procedure, but on two words every
         page of the topic scores alike and a variant with a shorter title (`Gia hạn tạm trú`) comes
         first. Message and phrase are compared as `faq.analyzer.Analyzer.core` reads them, the phrase's
         when the index was built (`ad ơi cho hỏi tạm trú ạ` and `tam tru` are both `tam tru`)."""

@@ -112,6 +112,15 @@ def test_ask_answers_a_bare_topic_with_its_page_and_says_why(project: Paths) -> 
     assert "the message is only «kt3», a bare topic of the first page: never below the threshold" in explained
 
 
+def test_ask_answers_a_message_that_is_only_an_alias_with_its_page(project: Paths) -> None:
+    """An alias typed alone (`công an gọi điện`, of the fixture's impersonation warning) is answered
+    with its page, as a bare topic is, and `--explain` says it is an alias."""
+    data = json.loads(run("ask", "--json", "công an gọi điện").stdout)
+    assert data["results"][0]["id"] == "gia-danh-cong-an" and not data["abstained"]
+    explained = " ".join(run("ask", "--explain", "công an gọi điện").stdout.split())
+    assert "the message is only «công an gọi điện», an alias of the first page" in explained
+
+
 def test_list_and_show(project: Paths) -> None:
     listing = json.loads(run("list", "--json").stdout)
     assert {"id", "title", "category"} == set(listing[0])

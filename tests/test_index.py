@@ -7,7 +7,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from faq.errors import IndexError_
-from faq.index import FORMAT_VERSION, load_index, save_index, vectorize
+from faq.index import FORMAT_VERSION, alias_topics, load_index, save_index, vectorize
 from faq.search import Searcher
 
 QUERIES = ["đăng ký tạm trú cần giấy tờ gì", "mat cccd lam lai", "passport", "công an gọi điện", "xyz", ""]
@@ -228,3 +228,22 @@ def test_a_stat_taken_in_the_same_tick_as_a_change_proves_nothing() -> None:
     taken_at = changed + 2 * RACY_NS
     keys = {"old": [1, 10, changed, changed], "racy": [2, 10, changed, taken_at - RACY_NS // 2], "gone": []}
     assert settled(keys, taken_at) == {"old": keys["old"], "gone": []}
+
+
+def test_an_alias_no_other_page_claims_is_a_bare_topic_of_its_page() -> None:
+    """`faq.index.alias_topics`: every alias becomes a bare topic of its page, unless another page has an
+    alias or a listed bare topic that reads the same, or it reads as nothing or as too many words."""
+    from types import SimpleNamespace
+
+    def core(text: str) -> tuple[str, ...]:  # stands in for the analyzer's: stop word `ạ` aside
+        return tuple(w for w in text.lower().split() if w != "ạ")
+
+    pages = [
+        SimpleNamespace(aliases=("mộc đỏ", "114", "Mộc đỏ ạ")),
+        SimpleNamespace(aliases=("114", "lệnh bắt qua điện thoại", "ạ", "một hai ba bốn năm sáu bảy")),
+        SimpleNamespace(aliases=("tạm trú",)),
+    ]
+    listed = [("tạm trú", 2, ("tạm", "trú")), ("lệnh bắt qua điện thoại", 0, ("lệnh", "bắt", "qua", "điện", "thoại"))]
+    assert alias_topics(pages, core, listed) == (("mộc đỏ", 0, ("mộc", "đỏ")),)
+    # without the second page, `114` is the first page's alone
+    assert alias_topics(pages[:1], core, []) == (("mộc đỏ", 0, ("mộc", "đỏ")), ("114", 0, ("114",)))
