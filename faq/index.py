@@ -71,13 +71,15 @@ from faq.storage import (
     stat_key,
     write_file,
 )
+from faq.text import fold, has_diacritics, syllables
 from faq.topics import CHANNEL as TOPIC_CHANNEL
 from faq.topics import Topics, build_topics
 
 FORMAT = "faq-index"
-FORMAT_VERSION = 14  # 14: bare topics include aliases (alias_topics). 13: a lexicon phrase inside a longer one no
-# longer expands (faq.analyzer); the topic space stores
-# examples and messages analysed as questions. 12: a second vector of each page with labelled messages
+# 14: bare topics include aliases (alias_topics); 13: a lexicon phrase inside a longer one no longer expands
+# (faq.analyzer), which the topic space's examples and messages are analysed with; 12: a second vector of
+# each page with labelled messages in the topic space
+FORMAT_VERSION = 14
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -740,18 +742,25 @@ def alias_topics(
     the alias `mộc đỏ`, `PA05` or `18001096` means that a message saying only that is about the page,
     yet two words match too little of a page's text to clear the threshold. Left out: an alias whose
     core (`faq.analyzer.Analyzer.core`) is empty, longer than a bare topic may be, a listed bare topic's,
-    or another page's alias's (`114` for the fire service and for the hotlines): no page can claim it."""
+    or another page's alias's (`114` for the fire service and for the hotlines): no page can claim it;
+    and one whose core is a single syllable written with diacritics (`làm ồn` reads as `on`, which is
+    also `ổn`, fine): cores compare without diacritics, and one such syllable has too many namesakes."""
     taken = {core for _, _, core in listed}
     owners: dict[tuple[str, ...], set[int]] = {}
     first: dict[tuple[str, ...], str] = {}
     for i, d in enumerate(documents):
         for alias in d.aliases:
             core = core_of(alias)
-            if core and len(core) <= MAX_BARE_TOPIC_WORDS:
+            if core and len(core) <= MAX_BARE_TOPIC_WORDS and not _one_accented(alias, core):
                 owners.setdefault(core, set()).add(i)
                 first.setdefault(core, alias)
     claimed = [(core, pages) for core, pages in owners.items() if len(pages) == 1 and core not in taken]
     return tuple((first[core], min(pages), core) for core, pages in claimed)
+
+
+def _one_accented(phrase: str, core: tuple[str, ...]) -> bool:
+    """Whether a phrase's core is one syllable that the phrase writes with diacritics."""
+    return len(core) == 1 and any(has_diacritics(w) for w in syllables(phrase) if fold(w.lower()) == core[0])
 
 
 def _check_bare_topics(bare: Sequence[tuple[str, int, tuple[str, ...]]], documents: Sequence[Document]) -> None:

@@ -197,10 +197,10 @@ class Searcher:
     def bare_topic(self, qv: QueryVectors) -> tuple[int, str] | None:
         """(document, phrase) when the message is only a bare topic a document lists
         (`Document.bare_topics`) or an alias no other document has (`faq.index.alias_topics`): `tạm trú`
-        alone means the base procedure, but on two words every
-        page of the topic scores alike and a variant with a shorter title (`Gia hạn tạm trú`) comes
-        first. Message and phrase are compared as `faq.analyzer.Analyzer.core` reads them, the phrase's
-        when the index was built (`ad ơi cho hỏi tạm trú ạ` and `tam tru` are both `tam tru`)."""
+        alone means the base procedure, but on two words every page of the topic scores alike and a
+        variant with a shorter title (`Gia hạn tạm trú`) comes first. Message and phrase are compared as
+        `faq.analyzer.Analyzer.core` reads them, the phrase's when the index was built (`ad ơi cho hỏi tạm
+        trú ạ` and `tam tru` are both `tam tru`)."""
         return self._bare.get(qv.core) if qv.core else None
 
     def closest_topic(self, tokens: Sequence[str]) -> tuple[int, float]:
