@@ -100,8 +100,13 @@ class Analyzer:
         # the longest phrase a synonym or referral entry holds: how far `_phrases` looks
         phrases = [t for triggers, *_ in self._synonyms for t in triggers] + [t for _, t, _ in self._referrals]
         self._phrase_len = max(map(len, phrases), default=0)
+        # each trigger phrase -> the entries it triggers, in lexicon order: a question looks at those alone
+        self._entries: dict[tuple[str, ...], list[int]] = {}
+        for k, (found, *_) in enumerate(self._synonyms):
+            for t in dict.fromkeys(found):
+                self._entries.setdefault(t, []).append(k)
         # each trigger phrase -> the longer trigger phrases that hold it (`_inside_longer`): few have any
-        triggers = frozenset(t for found, *_ in self._synonyms for t in found)
+        triggers = frozenset(self._entries)
         self._holders = {t: frozenset(h for h in triggers if _holds(h, t)) for t in triggers}
         self._holders = {t: held for t, held in self._holders.items() if held}
         self._units = {fold(suffix): word for suffix, word in self.lexicon.units}
@@ -165,7 +170,8 @@ class Analyzer:
         typed = {s for chunk in chunk_list for s in chunk}
         nested = {t: found for t, held in self._holders.items() if t in phrases and (found := held & phrases)}
         inside = _inside_longer(chunk_list, nested) if nested else set()
-        for triggers, expansions, two_way, written in self._synonyms:
+        for k in sorted({k for t in phrases & self._entries.keys() for k in self._entries[t]}):
+            triggers, expansions, two_way, written = self._synonyms[k]
             present = [t in phrases and _typed_as_meant(w, typed) for t, w in zip(triggers, written, strict=True)]
             if not any(present) or (inside and all(t in inside for t, p in zip(triggers, present, strict=True) if p)):
                 continue  # not in the question, or only inside a longer phrase of it
