@@ -106,9 +106,9 @@ class Analyzer:
             for t in dict.fromkeys(found):
                 self._entries.setdefault(t, []).append(k)
         # each trigger phrase -> the longer trigger phrases that hold it (`_inside_longer`): few have any
-        triggers = frozenset(self._entries)
-        self._holders = {t: frozenset(h for h in triggers if _holds(h, t)) for t in triggers}
-        self._holders = {t: held for t, held in self._holders.items() if held}
+        self._holders = {
+            t: held for t in self._entries if (held := frozenset(h for h in self._entries if _holds(h, t)))
+        }
         self._units = {fold(suffix): word for suffix, word in self.lexicon.units}
 
     @property
