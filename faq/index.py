@@ -376,7 +376,7 @@ def build_index(
         {c: present[c] for c in channels},
         doc_postings,
         section_postings,
-        tuple(dictionary_syllables()) if analyzer_config.repair else (),
+        dictionary_syllables() if analyzer_config.repair else (),
     )
     if example_rows:
         index.examples = np.array([p.kind == "example" for p in passages[: len(question_rows)]], dtype=bool)

@@ -233,10 +233,32 @@ def parse_wordlist(path: Path, problems: list[str]) -> list[str]:
     return words
 
 
+_last_loaded: tuple[tuple[str, tuple[bytes | None, ...]], Lexicon] | None = None
+
+
 def load_lexicon(directory: Path | None) -> Lexicon:
-    """Load and validate every lexicon file; raise CorpusError listing all problems at once."""
+    """Load and validate every lexicon file; raise CorpusError listing all problems at once. The files'
+    bytes equal to the last load's in this process give its Lexicon back (immutable) unparsed: `faq
+    index watch` rebuilds after each corpus edit, and parsing is most of a lexicon's cost."""
+    global _last_loaded
     if directory is None or not directory.is_dir():
         return Lexicon()
+    key = (str(directory.resolve()), tuple(_bytes_of(directory / name) for name in LEXICON_FILES))
+    if _last_loaded is not None and _last_loaded[0] == key:
+        return _last_loaded[1]
+    lexicon = _parse_lexicon(directory)
+    _last_loaded = (key, lexicon)
+    return lexicon
+
+
+def _bytes_of(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:  # absent, or unreadable: the parse says which
+        return None
+
+
+def _parse_lexicon(directory: Path) -> Lexicon:
     problems: list[str] = []
 
     def read(name: str, parser):

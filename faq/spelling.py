@@ -47,19 +47,27 @@ FOREIGN_LETTERS = frozenset("fjwz")
 DICTIONARY = ("corpus", "data", "Viet74K.txt")  # inside the underthesea package
 
 
-def dictionary_syllables() -> list[str]:
-    """Every syllable of underthesea's word list, lower-case NFC (build time; [] if it is not installed).
+@functools.cache
+def dictionary_syllables() -> tuple[str, ...]:
+    """Every syllable of underthesea's word list, lower-case NFC (build time; () if it is not installed).
 
-    Read as a file, without importing underthesea (whose import loads its models)."""
+    Read as a file, without importing underthesea (whose import loads its models); once a process, so
+    that `faq index watch` does not read it again at every rebuild."""
     spec = importlib.util.find_spec("underthesea")
     if spec is None or not spec.submodule_search_locations:
-        return []
+        return ()
     path = Path(next(iter(spec.submodule_search_locations)), *DICTIONARY)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
-        return []
-    return sorted({s for s in unicodedata.normalize("NFC", text).lower().split() if s.isalpha()})
+        return ()
+    return tuple(sorted({s for s in unicodedata.normalize("NFC", text).lower().split() if s.isalpha()}))
+
+
+@functools.lru_cache(maxsize=4)
+def _folded_all(syllables: frozenset[str]) -> frozenset[str]:
+    """The folded forms of a set of syllables; remembered, as the dictionary is the same at every build."""
+    return frozenset(fold(s) for s in syllables)
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,7 @@ class Speller:
             dict(frequency),
             dict(folded),
             valid,
-            frozenset(fold(s) for s in valid),
+            _folded_all(dictionary) | frozenset(folded),
             letters,
             {k: tuple(v) for k, v in forms.items()},
             pairs,
