@@ -31,6 +31,7 @@ from faq.text import normalize, syllables
 
 LEXICON_FILES = (
     "rewrites.tsv",
+    "english.tsv",
     "abbreviations.tsv",
     "synonyms.tsv",
     "stopwords.txt",
@@ -265,7 +266,7 @@ def _parse_lexicon(directory: Path) -> Lexicon:
         path = directory / name
         return parser(path, problems) if path.exists() else []
 
-    rewrites = read("rewrites.tsv", parse_rewrites)
+    rewrites = read("rewrites.tsv", parse_rewrites) + read("english.tsv", parse_rewrites)
     abbreviations = read("abbreviations.tsv", parse_abbreviations)
     synonyms = read("synonyms.tsv", parse_synonyms)
     stop = read("stopwords.txt", parse_wordlist)

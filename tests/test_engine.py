@@ -200,3 +200,14 @@ def test_watch_passes_on_what_did_not_stop_the_build(project: Paths) -> None:
     watch(project.corpus, project.index, project, events.append, rounds=1, sleep=lambda _: None)
     assert events[0].startswith("missing: rebuilt") and events[1].startswith("warning: ")
     assert "ho-chieu.md:" in events[1] and "mức giảm lệ phí" in events[1] and len(events) == 2
+
+
+def test_an_english_entry_reads_an_english_message_in_the_pages_words(project: Paths) -> None:
+    """`english.tsv` (read as rewrites): an English message finds the page its Vietnamese words name."""
+    query = "renew my travel document abroad"
+    before = Searcher(open_index()).search(query)
+    assert not before.hits or before.hits[0].id != "ho-chieu"
+    (project.lexicon / "english.tsv").write_text("travel document\thộ chiếu\nrenew\tcấp đổi\n", "utf-8")
+    assert staleness(project.index, project) is not None
+    after = Searcher(open_index()).search(query)
+    assert after.hits[0].id == "ho-chieu" and not after.abstained

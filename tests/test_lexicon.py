@@ -218,3 +218,58 @@ def test_the_project_lexicon_brings_the_new_card_to_the_old_one_but_not_back(pro
     about the CMND (the pair, two-way, pulled `mất thẻ căn cước` to the first-card page)."""
     assert "thẻ căn cước" in searched_beside(project_analyzer, "chứng minh nhân dân hết hạn")
     assert "chứng minh nhân dân" not in searched_beside(project_analyzer, "mất thẻ căn cước")
+
+
+# Loanwords Vietnamese uses in the same sense as English, which an English entry may hold alone.
+SAME_SENSE_LOANWORDS = frozenset({"hotel", "licence", "visa", "log"})
+
+
+def test_no_english_entry_is_a_vietnamese_phrase_typed_without_diacritics() -> None:
+    """`english.tsv` rewrites every message, Vietnamese ones too: an entry made only of syllables
+    Vietnamese has (`that` is `thật`, `them` is `thêm`, `photo` a photocopy) would change what a
+    Vietnamese message says."""
+    from faq.lexicon import parse_rewrites
+    from faq.spelling import dictionary_syllables
+    from faq.text import fold
+
+    vietnamese = {fold(s) for s in dictionary_syllables()} - SAME_SENSE_LOANWORDS
+    assert {"that", "them", "the", "can", "photo"} <= vietnamese  # the dictionary is there to judge by
+    problems: list[str] = []
+    entries = parse_rewrites(PROJECT_LEXICON / "english.tsv", problems)
+    assert not problems and len(entries) > 100
+    assert [src for src, _ in entries if all(fold(s) in vietnamese for s in src)] == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "read"),
+    [
+        ("how do i renew my driving license", "cấp đổi my giấy phép lái xe"),
+        ("lost my ID card", "mất thẻ căn cước"),
+        ("landlord must register temporary residence for foreigners?", "chủ nhà must đăng ký tạm trú người nước ngoài"),
+        ("làm lại thẻ căn cước có mất phí không", "làm lại thẻ căn cước có phí không"),  # Vietnamese: as before
+        ("gửi link check in online", "gửi link check in online"),  # Vietnamese chat loanwords: as typed
+    ],
+)
+def test_the_project_lexicon_reads_english_in_the_pages_words(project_analyzer, asked: str, read: str) -> None:
+    assert read_as(project_analyzer, asked) == read
+
+
+def test_english_tsv_is_read_as_rewrites_with_file_and_line_errors(tmp_path: Path) -> None:
+    write(tmp_path, "english.tsv", "# comment\nid card\tthẻ căn cước\nwhere\t-\nno-tab-here\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    assert info.value.problems[0].startswith(f"{tmp_path / 'english.tsv'}:4:")
+    write(tmp_path, "english.tsv", "id card\tthẻ căn cước\nwhere\t-\n")
+    assert load_lexicon(tmp_path).rewrites == ((("id", "card"), ("thẻ", "căn", "cước")), (("where",), ()))
+
+
+def test_a_lexicon_file_edited_after_a_load_is_read_again(tmp_path: Path) -> None:
+    """`load_lexicon` hands back its last parse while the files' bytes are unchanged (`faq index watch`);
+    an edit, however small, must be read."""
+    write(tmp_path, "rewrites.tsv", "ko\tkhông\n")
+    first = load_lexicon(tmp_path)
+    assert load_lexicon(tmp_path) is first
+    write(tmp_path, "rewrites.tsv", "ko\tkhôg\n")
+    assert load_lexicon(tmp_path).rewrites == ((("ko",), ("khôg",)),)
+    (tmp_path / "rewrites.tsv").unlink()
+    assert load_lexicon(tmp_path).rewrites == ()
