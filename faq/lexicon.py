@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +119,13 @@ def _pairs(
     phrase_target: bool,
     deletable: bool = False,
     key_problem: Callable[[tuple[str, ...]], str | None] | None = None,
+    seen: dict[tuple[str, ...], tuple[Path, int]] | None = None,
 ) -> list[tuple[tuple[str, ...], object]]:
     """Two-column lines keyed by a phrase; the key must be unique. `layout` names the columns in errors;
-    `key_problem` says what is wrong with a key a file allows fewer of (units: one run of letters)."""
-    entries, seen = [], {}
+    `key_problem` says what is wrong with a key a file allows fewer of (units: one run of letters);
+    `seen`: the keys (with their file and line) of files read into the same table before this one."""
+    entries = []
+    seen = {} if seen is None else seen
     for number, line in _lines(path, problems):
         cols = [c.strip() for c in line.split("\t")]
         if len(cols) != 2 or not all(cols):
@@ -138,17 +142,23 @@ def _pairs(
             problems.append(f"{path}:{number}: an entry has no letters or digits: {line!r}")
             continue
         if key in seen:
-            problems.append(f"{path}:{number}: `{cols[0]}` is already defined on line {seen[key]}")
+            where, line_no = seen[key]
+            at = f"line {line_no}" if where == path else f"{where}:{line_no}"
+            problems.append(f"{path}:{number}: `{cols[0]}` is already defined on {at}")
             continue
-        seen[key] = number
+        seen[key] = (path, number)
         entries.append((key, target))
     return entries
 
 
-def parse_rewrites(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """`citizen form<TAB>standard form` lines; the standard form `-` deletes the phrase."""
+def parse_rewrites(
+    path: Path, problems: list[str], seen: dict[tuple[str, ...], tuple[Path, int]] | None = None
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """`citizen form<TAB>standard form` lines; the standard form `-` deletes the phrase. `seen`: the
+    forms of another file of rewrites read before (`english.tsv` after `rewrites.tsv`), so a form is
+    defined once across both."""
     layout = "citizen form<TAB>standard form"
-    return _pairs(path, problems, layout, phrase_target=True, deletable=True)  # type: ignore[return-value]
+    return _pairs(path, problems, layout, phrase_target=True, deletable=True, seen=seen)  # type: ignore[return-value]
 
 
 def parse_abbreviations(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -266,7 +276,9 @@ def _parse_lexicon(directory: Path) -> Lexicon:
         path = directory / name
         return parser(path, problems) if path.exists() else []
 
-    rewrites = read("rewrites.tsv", parse_rewrites) + read("english.tsv", parse_rewrites)
+    forms: dict[tuple[str, ...], tuple[Path, int]] = {}  # one table of rewrites from two files
+    rewrites = read("rewrites.tsv", partial(parse_rewrites, seen=forms))
+    rewrites += read("english.tsv", partial(parse_rewrites, seen=forms))
     abbreviations = read("abbreviations.tsv", parse_abbreviations)
     synonyms = read("synonyms.tsv", parse_synonyms)
     stop = read("stopwords.txt", parse_wordlist)

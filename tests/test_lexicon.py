@@ -273,3 +273,14 @@ def test_a_lexicon_file_edited_after_a_load_is_read_again(tmp_path: Path) -> Non
     assert load_lexicon(tmp_path).rewrites == ((("ko",), ("khôg",)),)
     (tmp_path / "rewrites.tsv").unlink()
     assert load_lexicon(tmp_path).rewrites == ()
+
+
+def test_a_form_is_defined_once_across_rewrites_and_english(tmp_path: Path) -> None:
+    """`english.tsv` joins `rewrites.tsv` in one table: a form in both would leave which one wins unsaid."""
+    write(tmp_path, "rewrites.tsv", "ko\tkhông\nhello\t-\n")
+    write(tmp_path, "english.tsv", "id card\tthẻ căn cước\nhello\txin chào\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    assert info.value.problems == [
+        f"{tmp_path / 'english.tsv'}:2: `hello` is already defined on {tmp_path / 'rewrites.tsv'}:2"
+    ]
