@@ -259,8 +259,8 @@ def plain_syllables(dictionary: Iterable[str], stopwords: Iterable[str]) -> tupl
     """Syllables any speller made from this (non-empty) dictionary and these stop words holds to exist,
     accented and folded (`Speller.from_frequencies`: a part of its `valid`), known without the index's
     words. With an empty dictionary a speller repairs nothing, so no question needs one anyway."""
-    accented = frozenset(dictionary) | frozenset(s for w in stopwords for s in w.split())
-    return accented, frozenset(fold(s) for s in accented)
+    dictionary, stop = frozenset(dictionary), frozenset(s for w in stopwords for s in w.split())
+    return dictionary | stop, _folded_all(dictionary) | frozenset(fold(s) for s in stop)
 
 
 def needs_speller(chunk_list: Sequence[Sequence[str]], plain: tuple[frozenset[str], frozenset[str]]) -> bool:
