@@ -703,6 +703,14 @@ def _commit() -> str:
     """The checked-out commit, read from .git without running git."""
     git = ROOT / ".git"
     try:
+        if git.is_file():  # a `git worktree` checkout: .git names the worktree's own git directory
+            git = Path(git.read_text().split(":", 1)[1].strip())
+            common = git / "commondir"
+            if common.exists():  # its branches live in the main repository's refs
+                head = (git / "HEAD").read_text().strip()
+                if not head.startswith("ref: "):
+                    return head
+                git = (git / common.read_text().strip()).resolve()
         head = (git / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
             return head
