@@ -161,7 +161,8 @@ def render_referrals(result: Result) -> None:
     topic = shown_topic(result)
     if topic:
         example, who = topic
-        out.print(f"Lưu ý: câu hỏi này giống việc của cơ quan khác (ví dụ: «{example}»). {who}", markup=False)
+        note = f"Lưu ý: câu hỏi này giống một việc chưa có hướng dẫn ở đây (ví dụ: «{example}»). {who}"
+        out.print(note, markup=False)
 
 
 def shown_topic(result: Result) -> tuple[str, str] | None:
