@@ -230,17 +230,19 @@ def render_explain(result: Result) -> None:
         else:
             like = "is more like a page than like any example of another agency's subject"
         reasons.append(f"{like} (x{result.likeness:.3f})")
+    if result.english != 1.0:  # SearchConfig.english_confidence
+        reasons.append(f"written in English (x{result.english:.2f})")
     why = "; ".join(reasons)
     first = result.hits[0] if result.hits else None
-    own = (
-        (first.score - first.tie_break - first.placed) / first.coverage_factor
-        if first and first.coverage_factor
-        else best
-    )
+    own = result.base  # the first page's own text, before term coverage, tie-break and labelled messages
     out.print(
         f"confidence {result.confidence:.4f}"
-        + (f" (the first answer's score {own:.4f}, moved: {why})" if why else "")
-        + (" (the first answer's score before term coverage and tie-break)" if not why and own != best else "")
+        + (f" (the first page's score on its own text {own:.4f}, moved: {why})" if why else "")
+        + (
+            " (the first page's score on its own text, before term coverage and tie-break)"
+            if not why and own != best
+            else ""
+        )
         + (
             f" (the message is only «{first.bare_topic}», {_topic_kind(first)} of the first page: never below the"
             " threshold)"
@@ -673,6 +675,14 @@ def eval_(
             "on the messages themselves (folds held back), not on dev.",
         ),
     ] = False,
+    english_only: Annotated[
+        bool,
+        typer.Option(
+            "--english-only",
+            help="With --tune and --tune-on SET: keep everything else, choose only the confidence factor for "
+            "messages in English, on SET (labelled messages in English).",
+        ),
+    ] = False,
     tune_on: Annotated[Path | None, typer.Option("--tune-on", help="Dev set (default corpus/eval/dev.jsonl).")] = None,
     gate: Annotated[bool, typer.Option("--gate", help="Fail (exit 5) below the committed floor.")] = False,
     floor: Annotated[Path | None, typer.Option("--floor", help="Floor file (default corpus/eval/floor.json).")] = None,
@@ -698,10 +708,17 @@ def eval_(
     from faq import evaluate as ev
 
     paths = Paths.default()
-    if (threshold_only or messages_only) and not tune:
-        raise UsageError(f"{'--threshold-only' if threshold_only else '--messages-only'} goes with --tune")
-    if threshold_only and messages_only:
-        raise UsageError("--threshold-only and --messages-only each keep what the other chooses: pick one")
+    only = [
+        name
+        for name, on in (("threshold", threshold_only), ("messages", messages_only), ("english", english_only))
+        if on
+    ]
+    if only and not tune:
+        raise UsageError(f"--{only[0]}-only goes with --tune")
+    if len(only) > 1:
+        raise UsageError(f"--{only[0]}-only and --{only[1]}-only each keep what the other chooses: pick one")
+    if english_only and tune_on is None:
+        raise UsageError("--english-only chooses on labelled messages in English: name them with --tune-on")
     eval_dir = paths.corpus / "eval"
     idx = open_index(index, notify=notify)
     known = {d.id for d in idx.documents}
@@ -715,7 +732,7 @@ def eval_(
             paths,
             dev_path,
             known,
-            "threshold" if threshold_only else "messages" if messages_only else "",
+            only[0] if only else "",
         )
         return
     data_paths = dataset or [eval_dir / "test.jsonl"]
@@ -758,10 +775,10 @@ def eval_(
 
 
 def _tune(ev, idx, index: Path | None, paths: Paths, dev_path: Path, known: set[str], only: str = "") -> None:
-    """`eval --tune`: choose the search configuration (or only its threshold, or only the labelled
-    messages' weight) and write it where the index's build read its tuning, refusing to retune the
-    project's own file from another index."""
-    from faq.tuning import tune_messages_only, tune_search, tune_threshold_only
+    """`eval --tune`: choose the search configuration (or only its threshold, the labelled messages'
+    weight, or the confidence factor for messages in English) and write it where the index's build read
+    its tuning, refusing to retune the project's own file from another index."""
+    from faq.tuning import tune_english_only, tune_messages_only, tune_search, tune_threshold_only
 
     target = recorded_paths(idx.manifest, paths).tuning
     if target.resolve() == paths.tuning.resolve() and (index or paths.index).resolve() != paths.index.resolve():
@@ -772,6 +789,9 @@ def _tune(ev, idx, index: Path | None, paths: Paths, dev_path: Path, known: set[
     if only == "messages":
         config, summary = tune_messages_only(idx)
         where = "the labelled messages"
+    elif only == "english":
+        config, summary = tune_english_only(idx, ev.load_eval_set(dev_path, known))
+        where = str(dev_path)
     else:
         dev = ev.load_eval_set(dev_path, known)
         config, summary = (tune_threshold_only if only == "threshold" else tune_search)(idx, dev)

@@ -78,6 +78,12 @@ class SearchConfig:
     # than to the nearest page (faq.topics): lowered the more it is like another agency's business,
     # raised the more it is like ours. 0 = off (the examples are not read).
     topic_weight: float = 0.0
+    # Confidence in a message written in English (faq.analyzer.ENGLISH_SHARE of its words) is multiplied
+    # by this: English wording reaches the pages only through corpus/lexicon/english.tsv and matches fewer
+    # of their words than a Vietnamese question asking the same, so the threshold dev chose on Vietnamese
+    # declined a genuine English message in eight to fourteen. Chosen on the English messages of the
+    # fiftieth held-out set. 1 = off; Vietnamese messages are never touched.
+    english_confidence: float = 1.0
     # Ranking: each document's score times (the share of the query's informativeness it contains)^this:
     # the idf of the query's diacritic-free terms found anywhere in the document over their total. A page
     # that matches `mất` and `báo ở đâu` but not `xe đạp điện` yields to one that has all three.

@@ -192,6 +192,12 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
     )
     # the citizens' labelled messages (faq.examples), when the corpus has any
     labelled: dict[str, tuple[Index, SearchConfig]] = {}
+    # the lift for messages in English, when the tuning sets one
+    english = (
+        {"− English confidence": (index, replace(search, english_confidence=1.0))}
+        if search.english_confidence != 1.0
+        else {}
+    )
     if any(d.examples for d in index.documents):
         unlabelled = [replace(d, examples=()) for d in index.documents]
         labelled["− labelled messages"] = (build_index(unlabelled, cfg, lex, search), search)
@@ -210,6 +216,7 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         "− typo repair": (replace(index, analyzer_config=replace(cfg, repair=False)), search),
         # the pages' bare topics (Document.bare_topics), for messages that are only a topic
         "− bare topics": (replace(index, bare_topics=()), search),
+        **english,
         **labelled,
     }
 

@@ -76,10 +76,11 @@ from faq.topics import CHANNEL as TOPIC_CHANNEL
 from faq.topics import Topics, build_topics
 
 FORMAT = "faq-index"
+# 15: the lexicon keeps english.tsv's forms, and the dictionary is kept for telling English messages too;
 # 14: bare topics include aliases (alias_topics); 13: a lexicon phrase inside a longer one no longer expands
 # (faq.analyzer), which the topic space's examples and messages are analysed with; 12: a second vector of
 # each page with labelled messages in the topic space
-FORMAT_VERSION = 14
+FORMAT_VERSION = 15
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -376,7 +377,7 @@ def build_index(
         {c: present[c] for c in channels},
         doc_postings,
         section_postings,
-        dictionary_syllables() if analyzer_config.repair else (),
+        dictionary_syllables() if analyzer_config.repair or lexicon.english else (),
     )
     if example_rows:
         index.examples = np.array([p.kind == "example" for p in passages[: len(question_rows)]], dtype=bool)

@@ -3,6 +3,8 @@
 corpus/lexicon/
   rewrites.tsv      `citizen form<TAB>standard form`   (teencode, misspellings: `ko` -> `không`; replaced)
                                                        (`-` as the standard form deletes a phrase that asks nothing)
+  english.tsv       `English<TAB>Vietnamese`            (read as rewrites, after rewrites.tsv; its forms also tell
+                                                       a message in English: faq.analyzer.Analyzer.english_share)
   abbreviations.tsv `abbreviation<TAB>expansion`        (`cccd` -> `căn cước công dân`; added beside it)
   synonyms.tsv      `term<TAB>term[<TAB>term...]`       (equivalent wordings: each brings in the others)
   stopwords.txt     one word a line                     (words that carry no meaning here)
@@ -57,6 +59,7 @@ class Lexicon:
     units: tuple[tuple[str, tuple[str, ...]], ...] = ()
     other_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (who handles it, example questions)
     framing: tuple[tuple[str, ...], ...] = ()  # set aside when telling a bare topic (faq.analyzer.Analyzer.core)
+    english: tuple[tuple[str, ...], ...] = ()  # english.tsv's forms, also in `rewrites`: tell English messages
 
     def topic_examples(self) -> list[tuple[str, str]]:
         """(who handles it, example question) for every example, in file order: the columns of the
@@ -74,6 +77,7 @@ class Lexicon:
             "units": [[a, " ".join(b)] for a, b in self.units],
             "other_topics": [[who, list(examples)] for who, examples in self.other_topics],
             "framing": [" ".join(p) for p in self.framing],
+            "english": [" ".join(p) for p in self.english],
         }
 
     @classmethod
@@ -88,6 +92,7 @@ class Lexicon:
             units=tuple((a, tuple(b.split())) for a, b in data.get("units", [])),
             other_topics=tuple((who, tuple(examples)) for who, examples in data.get("other_topics", [])),
             framing=tuple(tuple(p.split()) for p in data.get("framing", [])),
+            english=tuple(tuple(p.split()) for p in data.get("english", [])),
         )
 
 
@@ -278,7 +283,8 @@ def _parse_lexicon(directory: Path) -> Lexicon:
 
     forms: dict[tuple[str, ...], tuple[Path, int]] = {}  # one table of rewrites from two files
     rewrites = read("rewrites.tsv", partial(parse_rewrites, seen=forms))
-    rewrites += read("english.tsv", partial(parse_rewrites, seen=forms))
+    english = read("english.tsv", partial(parse_rewrites, seen=forms))
+    rewrites += english
     abbreviations = read("abbreviations.tsv", parse_abbreviations)
     synonyms = read("synonyms.tsv", parse_synonyms)
     stop = read("stopwords.txt", parse_wordlist)
@@ -299,4 +305,5 @@ def _parse_lexicon(directory: Path) -> Lexicon:
         units=tuple(units),
         other_topics=tuple(topics),
         framing=tuple(tuple(p.split()) for p in framing),
+        english=tuple(src for src, _ in english),
     )

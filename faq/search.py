@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from faq.analyzer import Referral
+from faq.analyzer import ENGLISH_SHARE, Referral
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, blend, coverage_channel, vectorize
@@ -79,6 +79,8 @@ class Result:
     # like any page (faq.topics); people are shown it only when the answer is declined
     topic: tuple[str, str] | None = None
     likeness: float = 1.0  # the factor in `confidence` for that likeness (Searcher.confidence), 1 when off
+    english: float = 1.0  # the factor in `confidence` for a message in English (english_confidence), else 1
+    base: float = 0.0  # the first page's score as confidence reads it: its own text, before any factor
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class QueryVectors:
     topic: int = -1  # the closest example of another agency's subject (faq.topics), -1 for none or when off
     topic_gap: float = 0.0  # how much closer that example is than the closest page (Topics.closest)
     core: tuple[str, ...] = ()  # the message's own diacritic-free syllables, stop words aside (bare_topic)
+    english: bool = False  # written in English (faq.analyzer.ENGLISH_SHARE): confidence x english_confidence
 
 
 # a channel's rows for the query's terms: document postings, question postings and, with labelled
@@ -192,7 +195,9 @@ class Searcher:
         example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0)
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
         core = self.analyzer.core(own, self._bare_length) if self._bare_length else ()
-        return QueryVectors(terms, weights, tuple((r.term, r.who) for r in named), weight, example, gap, core)
+        english = self.config.english_confidence != 1.0 and self.analyzer.english_share(query) >= ENGLISH_SHARE
+        named_pairs = tuple((r.term, r.who) for r in named)
+        return QueryVectors(terms, weights, named_pairs, weight, example, gap, core, english)
 
     def bare_topic(self, qv: QueryVectors) -> tuple[int, str] | None:
         """(document, phrase) when the message is only a bare topic a document lists
@@ -429,11 +434,14 @@ class Searcher:
 
     def confidence(self, best: float, qv: QueryVectors, bare: bool = False) -> float:
         """How sure we are of the best answer: its score, discounted when another agency is named, and
-        scaled by how much more (or less) the question is like another agency's business than ours; at
-        least the threshold when the message is a bare topic of that page (`bare_topic`): a maintainer
-        said that page answers it, however few of its words a two-word message can match (`kt3`)."""
+        scaled by how much more (or less) the question is like another agency's business than ours, and
+        by `english_confidence` when it is written in English (`QueryVectors.english`); at least the
+        threshold when the message is a bare topic of that page (`bare_topic`): a maintainer said that page
+        answers it, however few of its words a two-word message can match (`kt3`)."""
         discount = discounted(best, self.config.other_agency_penalty, qv.referral_weight)
         sure = discount * likeness(qv.topic_gap, self.config.topic_weight)
+        if qv.english:
+            sure *= self.config.english_confidence
         return max(sure, self.config.threshold) if bare else sure
 
     def topic_of(self, qv: QueryVectors) -> tuple[str, str] | None:
@@ -474,12 +482,27 @@ class Searcher:
             for d in order
         )
         referrals = qv.referrals
-        confidence = self.confidence(float(own[order[0]]) if order else 0.0, qv, placed is not None)
+        base = float(own[order[0]]) if order else 0.0
+        confidence = self.confidence(base, qv, placed is not None)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
         like = likeness(qv.topic_gap, self.config.topic_weight)
         topic = self.topic_of(qv)
-        return Result(query, abstained, hits, truncated, notes, confidence, referrals, qv.referral_weight, topic, like)
+        english = self.config.english_confidence if qv.english else 1.0
+        return Result(
+            query,
+            abstained,
+            hits,
+            truncated,
+            notes,
+            confidence,
+            referrals,
+            qv.referral_weight,
+            topic,
+            like,
+            english,
+            base,
+        )
 
     def _question_rows(self, d: int) -> np.ndarray:
         lo, hi = np.searchsorted(self._question_doc, [d, d + 1])

@@ -152,6 +152,7 @@ TOPIC_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)  # 0: examples of other
 
 
 MESSAGES_WEIGHTS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 32.0)
+ENGLISH_FACTORS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0, 3.5, 4.0)  # 1: English messages as any other
 FOLDS = 5
 
 
@@ -301,3 +302,31 @@ def tune_messages_only(index: Index) -> tuple[SearchConfig, str]:
     config = index.search_config
     chosen, summary = tune_messages_weight(index, config)
     return chosen, f"{summary}; before {config.messages_weight}, everything else kept"
+
+
+def tune_english_only(index: Index, english: Sequence[EvalQuery]) -> tuple[SearchConfig, str]:
+    """The index's search configuration with only the confidence factor for messages in English
+    (`SearchConfig.english_confidence`) chosen, on a set of labelled messages in English: the best
+    abstention F1 within dev's false-abstention cap at the threshold dev chose (kept), over
+    `ENGLISH_FACTORS`; of equals, the smallest. Dev has no English messages to tell it, and Vietnamese
+    messages are never multiplied, so nothing dev chose changes meaning."""
+    from faq.evaluate import evaluate
+
+    config = index.search_config
+    best: tuple[float, float, SearchConfig] | None = None
+    for factor in ENGLISH_FACTORS:
+        trial = replace(config, english_confidence=factor)
+        run = run_system("english", searcher_system(Searcher(index, trial)), english, trial.threshold)
+        metrics = evaluate(run, bootstrap=False)["metrics"]
+        f1, declined = metrics["abstention_f1"], metrics["false_abstention_rate"]
+        if declined <= DEV_FALSE_ABSTENTION_CAP + 1e-9 and (best is None or f1 > best[0] + 1e-9):
+            best = (f1, declined, trial)
+    if best is None:  # no factor keeps within the cap: the one declining the fewest
+        return replace(config, english_confidence=ENGLISH_FACTORS[-1]), (
+            f"english confidence x{ENGLISH_FACTORS[-1]} (none within the {DEV_FALSE_ABSTENTION_CAP:.0%} cap)"
+        )
+    f1, declined, chosen = best
+    return chosen, (
+        f"english confidence x{chosen.english_confidence} (abstention F1 {f1:.4f}, false abstention "
+        f"{declined:.1%}); before x{config.english_confidence}, everything else kept"
+    )

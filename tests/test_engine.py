@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,23 @@ def test_an_english_entry_reads_an_english_message_in_the_pages_words(project: P
     assert staleness(project.index, project) is not None
     after = Searcher(open_index()).search(query)
     assert after.hits[0].id == "ho-chieu" and not after.abstained
+
+
+def test_a_message_in_english_is_trusted_by_the_tuned_factor_and_a_vietnamese_one_is_not(project: Paths) -> None:
+    """`english_confidence`: an English message matches fewer of a page's words than the same question in
+    Vietnamese, so its confidence is multiplied; a Vietnamese message's is not, nor does the factor move
+    any ranking."""
+    (project.lexicon / "english.tsv").write_text("travel document\thộ chiếu\nrenew\tcấp đổi\nhow to\t-\n", "utf-8")
+    index = open_index()
+    plain = Searcher(index, replace(index.search_config, english_confidence=1.0))
+    lifted = Searcher(index, replace(index.search_config, english_confidence=2.0))
+    english = "how to renew my travel document abroad"
+    assert lifted.vectors(english).english and not plain.vectors(english).english
+    before, after = plain.search(english), lifted.search(english)
+    assert [h.id for h in after.hits] == [h.id for h in before.hits] and after.hits[0].id == "ho-chieu"
+    assert after.confidence == pytest.approx(2.0 * before.confidence) and before.confidence > 0
+    assert after.english == 2.0 and before.english == 1.0 and after.base == before.base
+    assert after.confidence == pytest.approx(after.base * after.likeness * after.english)  # as --explain says
+    for vietnamese in ("làm lại hộ chiếu ở đâu", "lam lai ho chieu o dau"):
+        assert not lifted.vectors(vietnamese).english
+        assert lifted.search(vietnamese).confidence == plain.search(vietnamese).confidence

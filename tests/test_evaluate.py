@@ -348,3 +348,35 @@ def test_threshold_only_tuning_keeps_every_weight(project: Paths, tmp_path: Path
     assert {k: v for k, v in after.items() if k not in declining} == {
         k: v for k, v in before.items() if k not in declining
     }
+
+
+def test_english_only_tuning_chooses_the_english_factor_and_keeps_everything_else(
+    project: Paths, tmp_path: Path
+) -> None:
+    """`eval --tune --english-only --tune-on SET` chooses `english_confidence` on labelled messages in
+    English (faq.tuning.tune_english_only) and leaves every other number; it needs the set named, and
+    --tune. An English message the threshold declined is answered once the factor lifts it."""
+    (project.lexicon / "english.tsv").write_text("stolen motorbike\tmất xe máy\nreport\tbáo\nwhere\t-\n", "utf-8")
+    table, _ = _unit_table(tmp_path, [])
+    english = tmp_path / "english.jsonl"
+    asked = [("where report stolen motorbike please", ["xe"]), ("recommend good restaurant nearby please", [])]
+    english.write_text("\n".join(json.dumps({"query": q, "expected": e}) for q, e in asked), "utf-8")
+    index, own = tmp_path / "unit", tmp_path / "unit-tuning.json"
+    project_tuning = json.loads((Path(__file__).parent.parent / "corpus" / "tuning.json").read_text("utf-8"))
+    own.write_text(json.dumps({**project_tuning, "english_confidence": 1.0}), "utf-8")
+    assert run("index", "build", "--corpus", str(table), "--out", str(index), "--tuning", str(own)).exit_code == 0
+    confidence = json.loads(run("ask", "--index", str(index), "--json", asked[0][0]).stdout)["confidence"]
+    written = {**project_tuning, "english_confidence": 1.0, "threshold": confidence * 1.5}  # declined as it is
+    own.write_text(json.dumps(written), "utf-8")
+    assert json.loads(run("ask", "--index", str(index), "--json", asked[0][0]).stdout)["abstained"]
+    assert run("eval", "--tune", "--english-only", "--index", str(index)).exit_code == 2  # no --tune-on
+    assert run("eval", "--english-only", "--index", str(index), "--tune-on", str(english)).exit_code == 2
+    tuned = run("eval", "--tune", "--english-only", "--index", str(index), "--tune-on", str(english))
+    assert tuned.exit_code == 0, tuned.output
+    after = json.loads(own.read_text("utf-8"))
+    assert after["english_confidence"] > 1.5
+    assert {k: v for k, v in after.items() if k != "english_confidence"} == {
+        k: v for k, v in written.items() if k != "english_confidence"
+    }
+    answered = json.loads(run("ask", "--index", str(index), "--json", asked[0][0]).stdout)
+    assert not answered["abstained"] and answered["results"][0]["id"] == "xe"

@@ -283,3 +283,36 @@ def test_a_form_is_defined_once_across_rewrites_and_english(tmp_path: Path) -> N
     assert info.value.problems == [
         f"{tmp_path / 'english.tsv'}:2: `hello` is already defined on {tmp_path / 'rewrites.tsv'}:2"
     ]
+
+
+def test_english_forms_are_kept_apart_and_survive_the_index(tmp_path: Path) -> None:
+    """`english.tsv`'s forms join the rewrites and are also kept as `Lexicon.english`, so a message can be
+    told English (faq.analyzer.Analyzer.english_share) after the lexicon went through an index's JSON."""
+    write(tmp_path, "rewrites.tsv", "ko\tkhông\n")
+    write(tmp_path, "english.tsv", "id card\tthẻ căn cước\nwhere\t-\n")
+    lexicon = load_lexicon(tmp_path)
+    assert lexicon.english == (("id", "card"), ("where",))
+    assert [src for src, _ in lexicon.rewrites] == [("ko",), ("id", "card"), ("where",)]
+    assert Lexicon.from_dict(lexicon.to_dict()) == lexicon
+
+
+@pytest.mark.parametrize(
+    ("asked", "english"),
+    [
+        ("how do i renew my driving license", True),
+        ("police took my motorbike at a checkpoint, how to get it back", True),
+        ("my visa expires next week, can i extend it", True),  # `need`, `extend`: no entry, not Vietnamese
+        ("lam lai the can cuoc o dau", False),  # Vietnamese without diacritics: all syllables
+        ("ad ơi cho mk hỏi đk tạm trú online trên vneid đc ko", False),  # teencode: lexicon forms
+        ("làm thẻ tạm trú TRC ạ", False),  # one English word among Vietnamese ones
+        ("passport renewal", False),  # under three words: too few to tell
+    ],
+)
+def test_a_message_is_told_english_by_its_words(project_analyzer, asked: str, english: bool) -> None:
+    from faq.analyzer import ENGLISH_SHARE
+    from faq.spelling import dictionary_syllables
+
+    analyzer = project_analyzer
+    assert analyzer.english_share(asked) == 0.0  # no dictionary, no telling: unaccented words would all look English
+    told = type(analyzer)(analyzer.config, analyzer.lexicon, dictionary=dictionary_syllables())
+    assert (told.english_share(asked) >= ENGLISH_SHARE) is english
