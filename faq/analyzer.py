@@ -39,6 +39,7 @@ from faq.text import (
 SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
 _NUMBER_UNIT = re.compile(r"(\d+)([^\W\d_]+)")  # `10t`, `15tr`, `500k`: a number with letters glued on
 _LATIN_WORD = re.compile(r"[a-z']+")  # a folded word in Latin letters only (no digits)
+_ENGLISH_ENTRY = "\x00"  # stands, in `english_share`, for each word an english.tsv form covers
 # A message is read as English (SearchConfig.english_confidence) when at least this share of its words
 # are (Analyzer.english_share), of at least this many: on every labelled set, 9 of 7,647 Vietnamese
 # messages reach it (English chit-chat, `file apk lạ`) and 8 of 344 English ones fall short (mixed ones).
@@ -178,23 +179,14 @@ class Analyzer:
         words = english = 0
         for chunk in self._chunks(text):
             folded = [fold(s) for s in chunk]
-            i = 0
-            while i < len(folded):
-                n = next(
-                    (
-                        n
-                        for n in range(min(self._english_len, len(folded) - i), 0, -1)
-                        if tuple(folded[i : i + n]) in self._english
-                    ),
-                    0,
-                )
-                if n:
-                    words, english, i = words + n, english + n, i + n
-                    continue
-                if _LATIN_WORD.fullmatch(folded[i]):
+
+            def entry(i: int, n: int, folded: list[str] = folded) -> tuple[str, ...] | None:
+                return (_ENGLISH_ENTRY,) * n if tuple(folded[i : i + n]) in self._english else None
+
+            for word in longest_match(folded, entry, self._english_len):
+                if word == _ENGLISH_ENTRY or _LATIN_WORD.fullmatch(word):
                     words += 1
-                    english += folded[i] not in vietnamese and folded[i] not in self._lexicon_forms
-                i += 1
+                    english += word == _ENGLISH_ENTRY or (word not in vietnamese and word not in self._lexicon_forms)
         return english / words if words >= ENGLISH_MIN_WORDS else 0.0
 
     def split_units(self, sylls: Sequence[str]) -> list[str]:

@@ -440,9 +440,13 @@ class Searcher:
         answers it, however few of its words a two-word message can match (`kt3`)."""
         discount = discounted(best, self.config.other_agency_penalty, qv.referral_weight)
         sure = discount * likeness(qv.topic_gap, self.config.topic_weight)
-        if qv.english:
-            sure *= self.config.english_confidence
+        sure *= self.english_factor(qv)
         return max(sure, self.config.threshold) if bare else sure
+
+    def english_factor(self, qv: QueryVectors) -> float:
+        """What confidence is multiplied by for the way the message is written: `english_confidence`
+        for one in English (`QueryVectors.english`), else 1."""
+        return self.config.english_confidence if qv.english else 1.0
 
     def topic_of(self, qv: QueryVectors) -> tuple[str, str] | None:
         """(example, who handles it) when the question is more like that example of another agency's
@@ -488,7 +492,6 @@ class Searcher:
         abstained = self.abstains(confidence)
         like = likeness(qv.topic_gap, self.config.topic_weight)
         topic = self.topic_of(qv)
-        english = self.config.english_confidence if qv.english else 1.0
         return Result(
             query,
             abstained,
@@ -500,7 +503,7 @@ class Searcher:
             qv.referral_weight,
             topic,
             like,
-            english,
+            self.english_factor(qv),
             base,
         )
 

@@ -33,7 +33,15 @@ import numpy as np
 
 from faq.config import DEV_FALSE_ABSTENTION_CAP, SearchConfig
 from faq.corpus import Document
-from faq.evaluate import EvalQuery, best_threshold_of, per_query, run_system, searcher_system, tune_threshold
+from faq.evaluate import (
+    EvalQuery,
+    best_threshold_of,
+    evaluate,
+    per_query,
+    run_system,
+    searcher_system,
+    tune_threshold,
+)
 from faq.examples import message_key
 from faq.index import DOC_FIELDS, Index, build_index
 from faq.metrics import best_threshold
@@ -310,8 +318,6 @@ def tune_english_only(index: Index, english: Sequence[EvalQuery]) -> tuple[Searc
     abstention F1 within dev's false-abstention cap at the threshold dev chose (kept), over
     `ENGLISH_FACTORS`; of equals, the smallest. Dev has no English messages to tell it, and Vietnamese
     messages are never multiplied, so nothing dev chose changes meaning."""
-    from faq.evaluate import evaluate
-
     config = index.search_config
     best: tuple[float, float, SearchConfig] | None = None
     for factor in ENGLISH_FACTORS:
