@@ -119,6 +119,8 @@ class Analyzer:
         self._units = {fold(suffix): word for suffix, word in self.lexicon.units}
         # english.tsv's forms by folded form, and the Latin-letter forms the other files know (`ko`, `cccd`)
         self._english = frozenset(tuple(fold(s) for s in src) for src in self.lexicon.english)
+        self._english_only = {tuple(fold(s) for s in src): dst for src, dst in self.lexicon.english_only}
+        self._english_only_len = max(map(len, self._english_only), default=0)
         self._english_len = max(map(len, self._english), default=0)
         english = set(self.lexicon.english)
         self._lexicon_forms = frozenset(
@@ -151,19 +153,47 @@ class Analyzer:
             self._speller = _made(self._speller_source, Speller)
         return self._speller.repair(chunk_list)
 
-    def rewrite(self, sylls: Sequence[str]) -> list[str]:
+    def rewrite(self, sylls: Sequence[str], english: bool = False) -> list[str]:
         """Replace lexicon phrases, longest match first (see `_agrees` for how diacritics compare), after
-        spelling out units glued to numbers."""
+        spelling out units glued to numbers. In a message written in `english`, `english_only.tsv`'s
+        entries too, where their words are not part of a word the index knows (`_in_known_word`):
+        `the` goes from `the fee`, not from `the can cuoc` (`thẻ căn cước`) nor from `khong the`."""
         sylls = self.split_units(sylls)
-        if not self._rewrites:
+        english = english and bool(self._english_only)
+        if not self._rewrites and not english:
             return list(sylls)
         folded = [fold(s) for s in sylls]
 
         def find(i: int, n: int) -> tuple[str, ...] | None:
-            entries = self._rewrites.get(tuple(folded[i : i + n]), ())
-            return next((dst for src, dst in entries if _agrees(sylls[i : i + n], src)), None)
+            key = tuple(folded[i : i + n])
+            entries = self._rewrites.get(key, ())
+            found = next((dst for src, dst in entries if _agrees(sylls[i : i + n], src)), None)
+            if found is None and english and key in self._english_only and not self._in_known_word(folded, i, n):
+                return self._english_only[key]
+            return found
 
-        return longest_match(sylls, find, self._rewrite_len)
+        longest = max(self._rewrite_len, self._english_only_len if english else 0)
+        return longest_match(sylls, find, longest)
+
+    def _in_known_word(self, folded: Sequence[str], i: int, n: int) -> bool:
+        """Whether syllables `i:i+n` of a chunk (folded) lie inside a longer run that is a word of the
+        index typed without diacritics (`the can cuoc`, `giay to`)."""
+        words, longest = self._folded_words, self._query_word_len
+        for start in range(max(0, i - longest + 1), i + 1):
+            for end in range(max(i + n, start + 2), min(len(folded), start + longest) + 1):
+                if end - start > n and tuple(folded[start:end]) in words:
+                    return True
+        return False
+
+    @functools.cached_property
+    def _folded_words(self) -> frozenset[tuple[str, ...]]:
+        """The index's multi-syllable words, folded (`("can", "cuoc")`). Made on first need: only
+        messages in English need them."""
+        return frozenset(tuple(fold(s) for s in w.split("_")) for w in self._query_words)
+
+    def is_english(self, text: str) -> bool:
+        """Whether a message is written in English: `english_share` at least `ENGLISH_SHARE`."""
+        return self.english_share(text) >= ENGLISH_SHARE
 
     def english_share(self, text: str) -> float:
         """The share of a message's words that are English, 0 below `ENGLISH_MIN_WORDS` words: those an
@@ -171,13 +201,16 @@ class Analyzer:
         without diacritics (the dictionary) nor a form the other lexicon files know (`ko`, `cccd`). The
         entries alone are not enough (`need`, `permit` have none), nor letters alone (`the`, `my` and `do`
         are Vietnamese syllables). Without a dictionary, 0: every unaccented word would look English."""
+        return self._english_share(self._chunks(text))
+
+    def _english_share(self, chunk_list: Sequence[Sequence[str]]) -> float:
         if not self._english or not self._dictionary:
             return 0.0
         if self._plain is None:
             self._plain = plain_syllables(self._dictionary, self.lexicon.stopwords)
         vietnamese = self._plain[1]
         words = english = 0
-        for chunk in self._chunks(text):
+        for chunk in chunk_list:
             folded = [fold(s) for s in chunk]
 
             def entry(i: int, n: int, folded: list[str] = folded) -> tuple[str, ...] | None:
@@ -229,10 +262,14 @@ class Analyzer:
         own, related = self.prepare_query(text)
         return own + related
 
-    def prepare_query(self, text: str) -> tuple[list[list[str]], list[list[str]]]:
+    def prepare_query(self, text: str, english: bool | None = None) -> tuple[list[list[str]], list[list[str]]]:
         """A query's chunks as `prepare` makes them, split in two: its own words with what its
-        abbreviations stand for, and the other terms of the synonym groups it mentions."""
-        chunk_list = self.repair([self.rewrite(c) for c in self._chunks(text)])
+        abbreviations stand for, and the other terms of the synonym groups it mentions. `english`:
+        whether it is written in English (`is_english`), when the caller has already told."""
+        raw = self._chunks(text)
+        if english is None:
+            english = bool(self._english_only) and self._english_share(raw) >= ENGLISH_SHARE
+        chunk_list = self.repair([self.rewrite(c, english) for c in raw])
         chunk_list = [c for c in chunk_list if c]
         spelled_out, related = self.expansion_chunks(chunk_list)
         return chunk_list + spelled_out, related

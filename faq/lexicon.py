@@ -5,6 +5,8 @@ corpus/lexicon/
                                                        (`-` as the standard form deletes a phrase that asks nothing)
   english.tsv       `English<TAB>Vietnamese`            (read as rewrites, after rewrites.tsv; its forms also tell
                                                        a message in English: faq.analyzer.Analyzer.english_share)
+  english_only.tsv  `English<TAB>Vietnamese`            (rewrites read only in a message written in English: English
+                                                       words Vietnamese also has typed without diacritics, `the`)
   abbreviations.tsv `abbreviation<TAB>expansion`        (`cccd` -> `căn cước công dân`; added beside it)
   synonyms.tsv      `term<TAB>term[<TAB>term...]`       (equivalent wordings: each brings in the others)
   stopwords.txt     one word a line                     (words that carry no meaning here)
@@ -35,6 +37,7 @@ from faq.text import normalize, syllables
 LEXICON_FILES = (
     "rewrites.tsv",
     "english.tsv",
+    "english_only.tsv",
     "abbreviations.tsv",
     "synonyms.tsv",
     "stopwords.txt",
@@ -60,6 +63,8 @@ class Lexicon:
     other_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (who handles it, example questions)
     framing: tuple[tuple[str, ...], ...] = ()  # set aside when telling a bare topic (faq.analyzer.Analyzer.core)
     english: tuple[tuple[str, ...], ...] = ()  # english.tsv's forms, also in `rewrites`: tell English messages
+    # english_only.tsv: rewrites for a message written in English alone (`the` is `thẻ` in Vietnamese)
+    english_only: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
     def topic_examples(self) -> list[tuple[str, str]]:
         """(who handles it, example question) for every example, in file order: the columns of the
@@ -78,6 +83,7 @@ class Lexicon:
             "other_topics": [[who, list(examples)] for who, examples in self.other_topics],
             "framing": [" ".join(p) for p in self.framing],
             "english": [" ".join(p) for p in self.english],
+            "english_only": [[" ".join(a), " ".join(b)] for a, b in self.english_only],
         }
 
     @classmethod
@@ -93,6 +99,7 @@ class Lexicon:
             other_topics=tuple((who, tuple(examples)) for who, examples in data.get("other_topics", [])),
             framing=tuple(tuple(p.split()) for p in data.get("framing", [])),
             english=tuple(tuple(p.split()) for p in data.get("english", [])),
+            english_only=tuple((tuple(a.split()), tuple(b.split())) for a, b in data.get("english_only", [])),
         )
 
 
@@ -285,6 +292,7 @@ def _parse_lexicon(directory: Path) -> Lexicon:
     rewrites = read("rewrites.tsv", partial(parse_rewrites, seen=forms))
     english = read("english.tsv", partial(parse_rewrites, seen=forms))
     rewrites += english
+    english_only = read("english_only.tsv", partial(parse_rewrites, seen=forms))
     abbreviations = read("abbreviations.tsv", parse_abbreviations)
     synonyms = read("synonyms.tsv", parse_synonyms)
     stop = read("stopwords.txt", parse_wordlist)
@@ -306,4 +314,5 @@ def _parse_lexicon(directory: Path) -> Lexicon:
         other_topics=tuple(topics),
         framing=tuple(tuple(p.split()) for p in framing),
         english=tuple(src for src, _ in english),
+        english_only=tuple(english_only),
     )

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from faq.analyzer import ENGLISH_SHARE, Referral
+from faq.analyzer import Referral
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, blend, coverage_channel, vectorize
@@ -176,7 +176,8 @@ class Searcher:
 
     def vectors(self, query: str) -> QueryVectors:
         """The query analysed once: its vectors per channel, channel weights and referrals."""
-        own, related = self.analyzer.prepare_query(query)
+        english = self.analyzer.is_english(query)
+        own, related = self.analyzer.prepare_query(query, english)
         chunk_list = own + related
         accented = typed_accented(query)
         typed = self.analyzer.tokens(own, query=True, accented=accented)
@@ -195,7 +196,7 @@ class Searcher:
         example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0)
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
         core = self.analyzer.core(own, self._bare_length) if self._bare_length else ()
-        english = self.config.english_confidence != 1.0 and self.analyzer.english_share(query) >= ENGLISH_SHARE
+        english = english and self.config.english_confidence != 1.0
         named_pairs = tuple((r.term, r.who) for r in named)
         return QueryVectors(terms, weights, named_pairs, weight, example, gap, core, english)
 

@@ -214,6 +214,25 @@ def test_an_english_entry_reads_an_english_message_in_the_pages_words(project: P
     assert after.hits[0].id == "ho-chieu" and not after.abstained
 
 
+def test_an_english_only_entry_changes_an_english_messages_ranking_and_no_vietnamese_one(project: Paths) -> None:
+    """`english_only.tsv`: `the` in an English message asked for `thẻ` and drew the ID-card page; with the
+    entry it asks nothing there, while the same letters in a Vietnamese message (`thẻ căn cước` typed
+    without diacritics) still count."""
+    (project.lexicon / "english.tsv").write_text("travel document\thộ chiếu\nrenew\tcấp đổi\nhow to\t-\n", "utf-8")
+    english, vietnamese = "how to renew the travel document abroad", "the can cuoc het han lam lai o dau"
+
+    def scores(query: str) -> dict[str, float]:
+        return {h.id: h.score for h in Searcher(open_index()).search(query).hits}
+
+    before_en, before_vi = scores(english), scores(vietnamese)
+    (project.lexicon / "english_only.tsv").write_text("the\t-\n", "utf-8")
+    assert staleness(project.index, project) is not None
+    after_en, after_vi = scores(english), scores(vietnamese)
+    assert max(after_en, key=after_en.get) == max(before_en, key=before_en.get) == "ho-chieu"
+    assert after_en["cap-lai-can-cuoc"] < 0.7 * before_en["cap-lai-can-cuoc"]
+    assert after_vi == before_vi and max(after_vi, key=after_vi.get) == "cap-lai-can-cuoc"
+
+
 def test_a_message_in_english_is_trusted_by_the_tuned_factor_and_a_vietnamese_one_is_not(project: Paths) -> None:
     """`english_confidence`: an English message matches fewer of a page's words than the same question in
     Vietnamese, so its confidence is multiplied; a Vietnamese message's is not, nor does the factor move

@@ -316,3 +316,62 @@ def test_a_message_is_told_english_by_its_words(project_analyzer, asked: str, en
     assert analyzer.english_share(asked) == 0.0  # no dictionary, no telling: unaccented words would all look English
     told = type(analyzer)(analyzer.config, analyzer.lexicon, dictionary=dictionary_syllables())
     assert (told.english_share(asked) >= ENGLISH_SHARE) is english
+
+
+def test_every_english_only_entry_is_a_vietnamese_syllable_typed_without_diacritics() -> None:
+    """`english_only.tsv` is read in English messages alone, for the words `english.tsv` may not hold: an
+    English word Vietnamese does not have belongs there, where it is read everywhere it is typed."""
+    from faq.lexicon import parse_rewrites
+    from faq.spelling import dictionary_syllables
+    from faq.text import fold
+
+    vietnamese = {fold(s) for s in dictionary_syllables()}
+    problems: list[str] = []
+    entries = parse_rewrites(PROJECT_LEXICON / "english_only.tsv", problems)
+    assert not problems and len(entries) > 10
+    assert [src for src, _ in entries if not all(fold(s) in vietnamese for s in src)] == []
+
+
+def test_english_only_tsv_has_file_and_line_errors_and_shares_the_rewrites_forms(tmp_path: Path) -> None:
+    write(tmp_path, "english.tsv", "id card\tthẻ căn cước\nwhere\t-\n")
+    write(tmp_path, "english_only.tsv", "the\t-\nmy\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    assert [p.split(" ")[0] for p in info.value.problems] == [f"{tmp_path / 'english_only.tsv'}:2:"]
+    write(tmp_path, "english_only.tsv", "the\t-\nwhere\t-\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    assert info.value.problems == [
+        f"{tmp_path / 'english_only.tsv'}:2: `where` is already defined on {tmp_path / 'english.tsv'}:2"
+    ]
+    write(tmp_path, "english_only.tsv", "the\t-\nmy\t-\n")
+    lexicon = load_lexicon(tmp_path)
+    assert lexicon.english_only == ((("the",), ()), (("my",), ()))
+    assert [src for src, _ in lexicon.rewrites] == [("id", "card"), ("where",)]  # not read everywhere
+    assert Lexicon.from_dict(lexicon.to_dict()) == lexicon
+
+
+@pytest.mark.parametrize(
+    ("asked", "read"),
+    [
+        ("thank you so much for the help!", "help"),  # `the` (thẻ) and `for` go: nothing asked
+        ("I lost my passport", "mất passport"),  # `my` (Mỹ) goes
+        ("the chip on my the can cuoc is broken, where do i get a new one", "chip the can cuoc bị hỏng cấp lại"),
+        ("the can cuoc het han lam lai o dau", "the can cuoc het han lam lai o dau"),  # Vietnamese: as typed
+        ("giay to can mang theo khi lam the tam tru", "giay to can mang theo khi lam the tam tru"),
+    ],
+)
+def test_english_only_entries_are_read_in_english_messages_outside_known_words(
+    project_analyzer, asked: str, read: str
+) -> None:
+    """In a message written in English, `the`, `my`, `can` ask nothing, unless with their neighbours they
+    make a word the index knows (`the can cuoc`: thẻ căn cước); a Vietnamese message keeps them all."""
+    from faq.spelling import dictionary_syllables
+
+    analyzer = type(project_analyzer)(
+        project_analyzer.config,
+        project_analyzer.lexicon,
+        query_words=["thẻ_căn_cước", "căn_cước", "giấy_tờ", "tạm_trú"],
+        dictionary=dictionary_syllables(),
+    )
+    assert read_as(analyzer, asked) == read

@@ -368,13 +368,14 @@ def test_a_one_megabyte_query_is_cut_with_a_notice_and_answered(served: Paths, m
     from faq.analyzer import Analyzer
 
     analysed: list[int] = []
-    prepare = Analyzer.prepare_query  # every query's analysis starts here
+    for name in ("is_english", "prepare_query"):  # every query's analysis starts with these
+        original = getattr(Analyzer, name)
 
-    def spy(self, text: str):
-        analysed.append(len(text))
-        return prepare(self, text)
+        def spy(self, text: str, *rest, original=original):
+            analysed.append(len(text))
+            return original(self, text, *rest)
 
-    monkeypatch.setattr(Analyzer, "prepare_query", spy)
+        monkeypatch.setattr(Analyzer, name, spy)
     long_query = ("đăng ký tạm trú cần giấy tờ gì " * 40_000)[: 1 << 20]
     short = run("ask", "--json", "đăng ký tạm trú cần giấy tờ gì")
     assert "notice" not in short.stderr
