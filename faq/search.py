@@ -440,9 +440,13 @@ class Searcher:
         threshold when the message is a bare topic of that page (`bare_topic`): a maintainer said that page
         answers it, however few of its words a two-word message can match (`kt3`)."""
         discount = discounted(best, self.config.other_agency_penalty, qv.referral_weight)
-        sure = discount * likeness(qv.topic_gap, self.config.topic_weight)
-        sure *= self.english_factor(qv)
+        sure = discount * self.topic_factor(qv) * self.english_factor(qv)
         return max(sure, self.config.threshold) if bare else sure
+
+    def topic_factor(self, qv: QueryVectors) -> float:
+        """What confidence is multiplied by for the message's likeness to other agencies' examples
+        (`likeness` of its topic gap), 1 with `topic_weight` 0."""
+        return likeness(qv.topic_gap, self.config.topic_weight)
 
     def english_factor(self, qv: QueryVectors) -> float:
         """What confidence is multiplied by for the way the message is written: `english_confidence`
@@ -491,7 +495,6 @@ class Searcher:
         confidence = self.confidence(base, qv, placed is not None)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
-        like = likeness(qv.topic_gap, self.config.topic_weight)
         topic = self.topic_of(qv)
         return Result(
             query,
@@ -503,7 +506,7 @@ class Searcher:
             referrals,
             qv.referral_weight,
             topic,
-            like,
+            self.topic_factor(qv),
             self.english_factor(qv),
             base,
         )
