@@ -38,6 +38,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ from faq.config import AnalyzerConfig  # noqa: E402
 from faq.corpus import check_corpus, parse_procedure  # noqa: E402
 from faq.errors import FaqError  # noqa: E402
 from faq.examples import read_examples  # noqa: E402
-from faq.lexicon import LEXICON_FILES, load_lexicon  # noqa: E402
+from faq.lexicon import LEXICON_FILES, Lexicon, load_lexicon  # noqa: E402
 from faq.spelling import Speller, dictionary_syllables  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "corpus"
@@ -271,6 +272,7 @@ def _query_seeds() -> list[bytes]:
     lines = (ROOT / "tests" / "data" / "eval.jsonl").read_text("utf-8").splitlines()
     queries = [json.loads(line)["query"] for line in lines if line.strip()]
     queries += ["", "   ", "<script>alert(1)</script> tạm trú", "ĐĂNG KÝ TẠM TRÚ 20.000đ", "hoà thuỷ khoẻ quý", "cccd"]
+    queries += ["how do i renew the can cuoc card i lost", "thank you so much for the help!"]  # English
     return [q.encode() for q in queries]
 
 
@@ -296,6 +298,7 @@ def target_analyzer(data: bytes, _: Path) -> None:
     s = _text(data)
     ANALYZER.analyze(s)
     ANALYZER.analyze(s, query=True)
+    ENGLISH_ANALYZER.analyze(s, query=True)  # english.tsv, and english_only.tsv when it reads as English
 
 
 def target_procedure(data: bytes, tmp: Path) -> None:
@@ -339,6 +342,25 @@ ANALYZER = Analyzer(
     AnalyzerConfig(),
     load_lexicon(DATA / "lexicon"),
     speller=Speller.from_frequencies(_WORDS, ["của"], dictionary_syllables(), {"dang ky", "tam tru", "ho khau"}),
+)
+
+
+def _with_english(lexicon: Lexicon) -> Lexicon:
+    """The fixture lexicon with a few english.tsv and english_only.tsv entries (the fixture has neither
+    file), so the English path (faq.analyzer.Analyzer.english_share, `rewrite(..., english=True)`) is
+    fuzzed too."""
+    english = ((("renew",), ("cấp", "đổi")), (("card",), ("thẻ",)), (("how", "do", "i"), ()))
+    only = ((("the",), ()), (("can",), ()), (("my",), ()), (("to",), ("đến",)))
+    sources = tuple(k for k, _ in english)
+    return replace(lexicon, rewrites=lexicon.rewrites + english, english=sources, english_only=only)
+
+
+# with the real dictionary (to tell English) and a few index words (`the can cuoc` is kept whole)
+ENGLISH_ANALYZER = Analyzer(
+    AnalyzerConfig(),
+    _with_english(load_lexicon(DATA / "lexicon")),
+    query_words=[w for w in _WORDS if "_" in w],
+    dictionary=dictionary_syllables(),
 )
 
 

@@ -84,6 +84,43 @@ def test_folding_is_stable_under_normalize(text: str) -> None:
     assert fold(normalize(fold(text))) == folded  # typing without diacritics reaches the same form
 
 
+ENGLISH_WORDS = ["how", "do", "i", "renew", "the", "my", "can", "card", "lost", "to", "for", "help", "cuoc", "thẻ"]
+english_words = st.lists(st.sampled_from(WORDS + ENGLISH_WORDS), max_size=12).map(" ".join)
+
+
+@pytest.fixture(scope="module")
+def english_analyzers() -> tuple[Analyzer, Analyzer]:
+    """The fixture lexicon with a few english.tsv entries, without and with english_only.tsv's, and the
+    real dictionary (to tell English)."""
+    from dataclasses import replace
+
+    from faq.spelling import dictionary_syllables
+
+    base = load_lexicon(LEXICON)
+    english = ((("renew",), ("cấp", "đổi")), (("card",), ("thẻ",)), (("how",), ()), (("help",), ()))
+    lexicon = replace(base, rewrites=base.rewrites + english, english=tuple(k for k, _ in english))
+    only = replace(lexicon, english_only=((("the",), ()), (("can",), ()), (("my",), ()), (("to",), ())))
+    words = ["thẻ_căn_cước", "căn_cước"]
+    dictionary = dictionary_syllables()
+    return (
+        Analyzer(AnalyzerConfig(), lexicon, query_words=words, dictionary=dictionary),
+        Analyzer(AnalyzerConfig(), only, query_words=words, dictionary=dictionary),
+    )
+
+
+@examples(300)
+@given(text=st.one_of(english_words, texts))
+def test_english_only_entries_change_nothing_but_an_english_message(english_analyzers, text: str) -> None:
+    """`english_only.tsv` is read in a message told English alone, and only takes words away there."""
+    plain, with_only = english_analyzers
+    if not with_only.is_english(text):
+        assert with_only.prepare_query(text) == plain.prepare_query(text)
+    else:
+        kept = [s for c in with_only.prepare_query(text)[0] for s in c]
+        every = [s for c in plain.prepare_query(text)[0] for s in c]
+        assert len(kept) <= len(every)
+
+
 @pytest.fixture(scope="module")
 def searchers(built, tmp_path_factory: pytest.TempPathFactory) -> tuple[Searcher, Searcher]:
     """A searcher on the session-built index and one on a saved-and-loaded copy of it."""
