@@ -80,7 +80,6 @@ class Analyzer:
         self._speller_source = speller if config.repair else None
         self._speller: Speller | None = None
         self._dictionary = tuple(dictionary)
-        self._plain: tuple[frozenset[str], frozenset[str]] | None = None
         self.lexicon = lexicon or Lexicon()
         self._query_words = frozenset(query_words)
         self._query_word_len = max((w.count("_") + 1 for w in self._query_words), default=0)
@@ -146,8 +145,6 @@ class Analyzer:
             return [list(c) for c in chunk_list]
         if self._speller is None:
             if self._dictionary and not isinstance(self._speller_source, Speller):
-                if self._plain is None:
-                    self._plain = plain_syllables(self._dictionary, self.lexicon.stopwords)
                 if not needs_speller(chunk_list, self._plain):
                     return [list(c) for c in chunk_list]
             self._speller = _made(self._speller_source, Speller)
@@ -186,14 +183,16 @@ class Analyzer:
         return False
 
     @functools.cached_property
+    def _plain(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The dictionary's syllables and the stop words, accented and folded (`plain_syllables`): what
+        tells a question that needs no typo repair and a word that is not English. Made on first need."""
+        return plain_syllables(self._dictionary, self.lexicon.stopwords)
+
+    @functools.cached_property
     def _folded_words(self) -> frozenset[tuple[str, ...]]:
         """The index's multi-syllable words, folded (`("can", "cuoc")`). Made on first need: only
-        messages in English need them."""
+        messages in English, and questions naming a referral term (`_is_word`), need them."""
         return frozenset(tuple(fold(s) for s in w.split("_")) for w in self._query_words)
-
-    def is_english(self, text: str) -> bool:
-        """Whether a message is written in English: `english_share` at least `ENGLISH_SHARE`."""
-        return self.english_share(text) >= ENGLISH_SHARE
 
     def english_share(self, text: str) -> float:
         """The share of a message's words that are English, 0 below `ENGLISH_MIN_WORDS` words: those an
@@ -206,8 +205,6 @@ class Analyzer:
     def _english_share(self, chunk_list: Sequence[Sequence[str]]) -> float:
         if not self._english or not self._dictionary:
             return 0.0
-        if self._plain is None:
-            self._plain = plain_syllables(self._dictionary, self.lexicon.stopwords)
         vietnamese = self._plain[1]
         words = english = 0
         for chunk in chunk_list:
@@ -262,17 +259,22 @@ class Analyzer:
         own, related = self.prepare_query(text)
         return own + related
 
-    def prepare_query(self, text: str, english: bool | None = None) -> tuple[list[list[str]], list[list[str]]]:
+    def prepare_query(self, text: str) -> tuple[list[list[str]], list[list[str]]]:
         """A query's chunks as `prepare` makes them, split in two: its own words with what its
-        abbreviations stand for, and the other terms of the synonym groups it mentions. `english`:
-        whether it is written in English (`is_english`), when the caller has already told."""
+        abbreviations stand for, and the other terms of the synonym groups it mentions."""
+        own, related, _ = self.read_query(text)
+        return own, related
+
+    def read_query(self, text: str) -> tuple[list[list[str]], list[list[str]], bool]:
+        """`prepare_query`'s two parts and whether the message is written in English (`english_share` at
+        least `ENGLISH_SHARE`), told from the same chunks: a search needs all three, and normalising a
+        message once is enough."""
         raw = self._chunks(text)
-        if english is None:
-            english = bool(self._english_only) and self._english_share(raw) >= ENGLISH_SHARE
+        english = self._english_share(raw) >= ENGLISH_SHARE
         chunk_list = self.repair([self.rewrite(c, english) for c in raw])
         chunk_list = [c for c in chunk_list if c]
         spelled_out, related = self.expansion_chunks(chunk_list)
-        return chunk_list + spelled_out, related
+        return chunk_list + spelled_out, related, english
 
     @staticmethod
     def _chunks(text: str) -> list[list[str]]:
@@ -339,17 +341,15 @@ class Analyzer:
         return named, False
 
     def _is_word(self, first: str, second: str) -> bool:
-        accented, plain = self._word_pairs
         if has_diacritics(first) and has_diacritics(second):
-            return (first, second) in accented
-        return (fold(first), fold(second)) in plain
+            return (first, second) in self._word_pairs
+        return (fold(first), fold(second)) in self._folded_words
 
     @functools.cached_property
-    def _word_pairs(self) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
-        """The index's two-syllable words (`điện_thoại`) as pairs, accented and folded. Made on first
-        need: only questions naming a referral term need them."""
-        pairs = [tuple(w.split("_")) for w in self._query_words if w.count("_") == 1]
-        return frozenset(pairs), frozenset((fold(a), fold(b)) for a, b in pairs)
+    def _word_pairs(self) -> frozenset[tuple[str, ...]]:
+        """The index's two-syllable words (`điện_thoại`) as pairs, as accented; folded, they are among
+        `_folded_words`. Made on first need: only questions naming a referral term need them."""
+        return frozenset(tuple(w.split("_")) for w in self._query_words if w.count("_") == 1)
 
     def core(self, own: Sequence[Sequence[str]], limit: int | None = None) -> tuple[str, ...]:
         """A message's own syllables without diacritics, in order, stop words aside (as typed, as the

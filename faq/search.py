@@ -176,8 +176,7 @@ class Searcher:
 
     def vectors(self, query: str) -> QueryVectors:
         """The query analysed once: its vectors per channel, channel weights and referrals."""
-        english = self.analyzer.is_english(query)
-        own, related = self.analyzer.prepare_query(query, english)
+        own, related, english = self.analyzer.read_query(query)
         chunk_list = own + related
         accented = typed_accented(query)
         typed = self.analyzer.tokens(own, query=True, accented=accented)
