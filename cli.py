@@ -169,8 +169,9 @@ def shown_topic(result: Result) -> tuple[str, str] | None:
     """The other agency's example a declined question is more like than any page: an answered one is
     ours, and a likeness beside it would only confuse. Nor beside a phrase the question names
     (`result.referrals`): on dev, test and the held-out sets the two came together for 509
-    declined messages, and where their agencies differed (91) the likeness was mostly the wrong one."""
-    return result.topic if result.abstained and not result.referrals else None
+    declined messages, and where their agencies differed (91) the likeness was mostly the wrong one.
+    Nor when the example is only faintly like the question (`Result.topic_close`)."""
+    return result.topic if result.abstained and not result.referrals and result.topic_close else None
 
 
 def render_card(result: Result) -> None:
@@ -227,6 +228,8 @@ def render_explain(result: Result) -> None:
     if result.likeness != 1.0:  # faq.topics: below 1 more like another agency's example, above 1 more like a page
         if result.topic:
             like = f"is more like another agency's example «{result.topic[0]}» than like any page"
+            if not result.topic_close:
+                like += " (too faintly to name it to a citizen: SearchConfig.topic_shown)"
         else:
             like = "is more like a page than like any example of another agency's subject"
         reasons.append(f"{like} (x{result.likeness:.3f})")

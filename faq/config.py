@@ -78,6 +78,12 @@ class SearchConfig:
     # than to the nearest page (faq.topics): lowered the more it is like another agency's business,
     # raised the more it is like ours. 0 = off (the examples are not read).
     topic_weight: float = 0.0
+    # A declined question is shown the other agency's example it is more like than any page only when
+    # their similarity (faq.topics, cosine over diacritic-free syllables and pairs) is at least this:
+    # below it the likeness is a few shared words (`con tôi 16 tuổi`, `xin ở đâu`) and the agency named
+    # was wrong for most. Chosen on 200 labelled pointers, checked on 171 others (corpus/eval/POINTERS.md).
+    # Confidence is scaled by the gap whatever this is. 0 = every such example is shown.
+    topic_shown: float = 0.0
     # Confidence in a message written in English (faq.analyzer.ENGLISH_SHARE of its words) is multiplied
     # by this: English wording reaches the pages only through corpus/lexicon/english.tsv and matches fewer
     # of their words than a Vietnamese question asking the same, so the threshold dev chose on Vietnamese

@@ -78,6 +78,8 @@ class Result:
     # (example, who handles it): the question is more like this example of another agency's subject than
     # like any page (faq.topics); people are shown it only when the answer is declined
     topic: tuple[str, str] | None = None
+    # whether `topic` is like the question enough to show a citizen (SearchConfig.topic_shown)
+    topic_close: bool = False
     likeness: float = 1.0  # the factor in `confidence` for that likeness (Searcher.confidence), 1 when off
     english: float = 1.0  # the factor in `confidence` for a message in English (english_confidence), else 1
     base: float = 0.0  # the first page's score as confidence reads it: its own text, before any factor
@@ -91,6 +93,7 @@ class QueryVectors:
     referral_weight: float = 0.0  # share of the other-agency penalty due: 1 asked about, 0.5 only told of
     topic: int = -1  # the closest example of another agency's subject (faq.topics), -1 for none or when off
     topic_gap: float = 0.0  # how much closer that example is than the closest page (Topics.closest)
+    topic_similarity: float = 0.0  # that example's similarity to the question (SearchConfig.topic_shown)
     core: tuple[str, ...] = ()  # the message's own diacritic-free syllables, stop words aside (bare_topic)
     english: bool = False  # written in English (faq.analyzer.ENGLISH_SHARE): confidence x english_confidence
 
@@ -192,12 +195,14 @@ class Searcher:
             terms[c] = self._within_budget(c, idx, w)
         named = self.analyzer.referrals(chunk_list)
         weight = self.referral_weight(query, named)
-        example, gap = self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0)
+        example, gap, like = (
+            self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0, 0.0)
+        )
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
         core = self.analyzer.core(own, self._bare_length) if self._bare_length else ()
         english = english and self.config.english_confidence != 1.0
         named_pairs = tuple((r.term, r.who) for r in named)
-        return QueryVectors(terms, weights, named_pairs, weight, example, gap, core, english)
+        return QueryVectors(terms, weights, named_pairs, weight, example, gap, like, core, english)
 
     def bare_topic(self, qv: QueryVectors) -> tuple[int, str] | None:
         """(document, phrase) when the message is only a bare topic a document lists
@@ -208,13 +213,13 @@ class Searcher:
         trú ạ` and `tam tru` are both `tam tru`)."""
         return self._bare.get(qv.core) if qv.core else None
 
-    def closest_topic(self, tokens: Sequence[str]) -> tuple[int, float]:
+    def closest_topic(self, tokens: Sequence[str]) -> tuple[int, float, float]:
         """The example of another agency's subject closest to the query's folded tokens (-1 when none
-        shares a term) and how much closer it is than the closest page (`faq.topics`); (-1, 0.0) without
-        examples."""
+        shares a term), how much closer it is than the closest page, and its similarity (`faq.topics`);
+        (-1, 0.0, 0.0) without examples."""
         topics = self.index.topics
         if topics is None:
-            return -1, 0.0
+            return -1, 0.0, 0.0
         idx, w = vectorize(tokens, topics.vocab, topics.idf)
         return topics.closest(idx, w, self.config.max_postings)
 
@@ -505,6 +510,7 @@ class Searcher:
             referrals,
             qv.referral_weight,
             topic,
+            topic is not None and qv.topic_similarity >= self.config.topic_shown,
             self.topic_factor(qv),
             self.english_factor(qv),
             base,

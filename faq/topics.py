@@ -44,21 +44,22 @@ class Topics:
     who: tuple[str, ...]  # per example: who handles it, shown to citizens
     text: tuple[str, ...]  # per example: the question as written
 
-    def closest(self, terms: np.ndarray, weights: np.ndarray, budget: int = 0) -> tuple[int, float]:
+    def closest(self, terms: np.ndarray, weights: np.ndarray, budget: int = 0) -> tuple[int, float, float]:
         """The example closest to a query vector (its terms and weights in this space), or -1 when the
-        query shares no term with any example, and the gap: the closest example's similarity minus the
+        query shares no term with any example; the gap: the closest example's similarity minus the
         closest page's (each 0 when nothing is shared), positive when the question is more like another
-        agency's business than like any page. The pages are read within the search's work `budget`
-        (`Postings.within_budget`): on a large corpus the closest page's similarity is then that of the
-        query's most informative terms, and the gap a little wider than exact."""
+        agency's business than like any page; and the example's similarity itself. The pages are read
+        within the search's work `budget` (`Postings.within_budget`): on a large corpus the closest
+        page's similarity is then that of the query's most informative terms, and the gap a little
+        wider than exact."""
         if not len(terms):
-            return -1, 0.0
+            return -1, 0.0, 0.0
         example = self.examples.weighted_sum(terms, weights)
         best = int(np.argmax(example)) if len(example) else -1
         near = float(example[best]) if best >= 0 else 0.0
         page = self.pages.weighted_sum(*self.pages.within_budget(terms, weights, budget))
         gap = near - (float(page.max()) if len(page) else 0.0)
-        return (best if near > 0.0 else -1), gap
+        return (best if near > 0.0 else -1), gap, near
 
 
 def page_text(doc: Document) -> str:

@@ -59,6 +59,22 @@ def test_ask_shows_the_example_a_question_for_another_agency_is_like(project: Pa
     assert "giống một việc chưa có hướng dẫn ở đây" not in run("ask", question).stdout
 
 
+def test_a_faint_likeness_is_not_shown_to_a_citizen(project: Paths) -> None:
+    """`topic_shown`: an example less like the declined question than the floor is not named to the
+    citizen (a few shared words pointed to the wrong agency more often than not), while confidence is
+    scaled by the gap as before and `--explain` still names the example for the maintainer."""
+    question = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"
+    project.tuning.write_text(json.dumps({"topic_weight": 2.0}), "utf-8")
+    shown = json.loads(run("ask", "--json", question).stdout)
+    project.tuning.write_text(json.dumps({"topic_weight": 2.0, "topic_shown": 0.99}), "utf-8")
+    faint = json.loads(run("ask", "--json", question).stdout)
+    assert shown["similar_to"] is not None and faint["similar_to"] is None
+    assert faint["abstained"] and faint["confidence"] == shown["confidence"]
+    assert "giống một việc chưa có hướng dẫn ở đây" not in run("ask", question).stdout
+    explained = " ".join(run("ask", "--explain", question).stdout.split())
+    assert "is more like another agency's example «" in explained and "too faintly to name it" in explained
+
+
 def test_a_named_agency_is_not_doubled_by_a_likeness(project: Paths) -> None:
     """A declined question that names another agency's matter (`kết hôn`) is pointed there, and not also
     to whatever example it resembles: the phrase is what the citizen wrote, the likeness a guess."""

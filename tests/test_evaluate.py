@@ -162,6 +162,25 @@ def test_project_eval_sets_cover_every_document_and_type() -> None:
     assert total >= 450
 
 
+def test_the_committed_topic_floor_is_the_one_the_labelled_pointers_choose() -> None:
+    """`topic_shown` (corpus/eval/POINTERS.md): of the floors 0, 0.05, ... 0.5, the one that keeps the
+    most right pointers net of wrong ones on the choosing half of the labelled pointers, the lowest on a
+    tie. A changed floor, or relabelled pointers, must agree again."""
+    root = Path(__file__).parent.parent
+    text = (root / "corpus" / "eval" / "pointers" / "labels.jsonl").read_text("utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    judged = [r for r in rows if r["part"] == "choose" and r["label"] in ("right", "wrong")]
+    assert len(judged) >= 150
+
+    def net(floor: float) -> int:
+        return sum((1 if r["label"] == "right" else -1) for r in judged if r["similarity"] >= floor)
+
+    floors = [k / 20 for k in range(11)]
+    best = max(floors, key=lambda f: (net(f), -f))
+    committed = json.loads((root / "corpus" / "tuning.json").read_text("utf-8"))["topic_shown"]
+    assert committed == best and net(best) > net(0.0)
+
+
 def test_eval_cli_json_and_gate(project: Paths) -> None:
     result = run("eval", "--dataset", str(DATA / "eval.jsonl"), "--json", "--gate", "--floor", str(DATA / "floor.json"))
     assert result.exit_code == 0, result.output

@@ -496,10 +496,10 @@ def test_the_topic_gap_counts_the_closest_page_when_no_example_shares_a_term(bui
     only_pages = [i for i in range(len(topics.idf)) if i not in used]
     assert only_pages, "the fixture has page terms no example uses"
     terms = np.array(only_pages[:1])
-    example, gap = topics.closest(terms, np.ones(1))
+    example, gap, similarity = topics.closest(terms, np.ones(1))
     page = topics.pages.weighted_sum(terms, np.ones(1)).max()
-    assert example == -1 and page > 0 and gap == pytest.approx(-page)
-    assert topics.closest(np.array([], dtype=np.int64), np.array([])) == (-1, 0.0)
+    assert example == -1 and page > 0 and gap == pytest.approx(-page) and similarity == 0.0
+    assert topics.closest(np.array([], dtype=np.int64), np.array([])) == (-1, 0.0, 0.0)
 
 
 def test_the_tuner_chooses_a_topic_weight_only_when_it_declines_better(built) -> None:
