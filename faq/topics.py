@@ -5,13 +5,14 @@ agency's business in other words passes it by: the entry `thuế cho thuê` did 
 thì phải kê khai và đóng thuế`. Here each subject is a block of example questions, and each police
 page is its title, aliases and sample questions, and, apart, its labelled messages, all in one TF-IDF
 space over diacritic-free syllables and syllable pairs (the `folded` channel; examples and messages
-analysed as questions are). The gap between a
-question's closest example and its closest page scales its confidence by exp(-`SearchConfig.topic_weight`
-x gap) (`Searcher.confidence`): the more it is like another agency's business, the less sure the answer,
-and the more it is like a page, the surer. A declined question more like an example than like any page
-is shown the example's agency. The weight is chosen on dev with the threshold (`faq.tuning`); a fixed
-margin above which the full other-agency penalty applied, measured against it, declined fewer
-off-topic messages at the same false abstention (corpus/eval/JOURNAL.md, nineteenth session).
+analysed as questions are). The gap between a question's closest example and its closest page scales
+its confidence by exp(-`SearchConfig.topic_weight` x gap) (`Searcher.confidence`): the more it is
+like another agency's business, the less sure the answer, and the more it is like a page, the surer.
+A declined question more like an example than like any page is shown the example's agency, when the
+example is like it enough (`SearchConfig.topic_shown`). The weight is chosen on dev with the
+threshold (`faq.tuning`); a fixed margin above which the full other-agency penalty applied, measured
+against it, declined fewer off-topic messages at the same false abstention (corpus/eval/JOURNAL.md,
+nineteenth session).
 
 Built with the index (scikit-learn, like the rest of it); at query time two weighted sums over the
 query's own terms, from the folded tokens the search has already made.
