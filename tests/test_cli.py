@@ -39,11 +39,14 @@ def test_ask_json_tells_a_bot_who_handles_another_agencys_question(project: Path
     assert data["confidence"] < (data["results"][0]["score"] if data["results"] else 1.0)
 
 
+TAX = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"  # like the tax examples, naming no listed term
+
+
 def test_ask_shows_the_example_a_question_for_another_agency_is_like(project: Paths) -> None:
     """A likeness (faq.topics) is a guess, not a phrase the citizen wrote: a declined question is shown
     the example it rests on beside who handles it, and a bot gets both (`similar_to`), not a listed term.
     Answered, the question is taken for ours, and no likeness is shown beside the answer."""
-    question = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"
+    question = TAX
     project.tuning.write_text(json.dumps({"topic_weight": 2.0}), "utf-8")
     data = json.loads(run("ask", "--json", question).stdout)
     assert data["abstained"] and data["referrals"] == []
@@ -63,7 +66,7 @@ def test_a_faint_likeness_is_not_shown_to_a_citizen(project: Paths) -> None:
     """`topic_shown`: an example less like the declined question than the floor is not named to the
     citizen (a few shared words pointed to the wrong agency more often than not), while confidence is
     scaled by the gap as before and `--explain` still names the example for the maintainer."""
-    question = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"
+    question = TAX
     project.tuning.write_text(json.dumps({"topic_weight": 2.0}), "utf-8")
     shown = json.loads(run("ask", "--json", question).stdout)
     project.tuning.write_text(json.dumps({"topic_weight": 2.0, "topic_shown": 0.99}), "utf-8")
