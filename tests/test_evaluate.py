@@ -385,7 +385,8 @@ def test_english_only_tuning_chooses_the_english_factor_and_keeps_everything_els
     own.write_text(json.dumps({**project_tuning, "english_confidence": 1.0}), "utf-8")
     assert run("index", "build", "--corpus", str(table), "--out", str(index), "--tuning", str(own)).exit_code == 0
     confidence = json.loads(run("ask", "--index", str(index), "--json", asked[0][0]).stdout)["confidence"]
-    written = {**project_tuning, "english_confidence": 1.0, "threshold": confidence * 1.5}  # declined as it is
+    # declined as it is; 1.6, not 1.5, so no factor on the grid lands exactly on the threshold
+    written = {**project_tuning, "english_confidence": 1.0, "threshold": confidence * 1.6}
     own.write_text(json.dumps(written), "utf-8")
     assert json.loads(run("ask", "--index", str(index), "--json", asked[0][0]).stdout)["abstained"]
     assert run("eval", "--tune", "--english-only", "--index", str(index)).exit_code == 2  # no --tune-on
