@@ -6,6 +6,9 @@ import datetime as dt
 import importlib.util
 import re
 import shutil
+import time
+import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,6 +44,23 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     copy_corpus(tmp_path / "corpus")
     monkeypatch.setenv("FAQ_HOME", str(tmp_path))
     return Paths.default()
+
+
+@pytest.fixture
+def storage_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """A 10 s "racily clean" window (faq.storage.RACY_NS), so a busy machine cannot push a stat out of it,
+    and a call that moves faq.storage's clock past it, so a test need not sleep through it."""
+    import faq.storage
+
+    monkeypatch.setattr(faq.storage, "RACY_NS", 10_000_000_000)
+    ahead = [0]
+    clock = types.SimpleNamespace(**{**vars(time), "time_ns": lambda: time.time_ns() + ahead[0]})
+    monkeypatch.setattr(faq.storage, "time", clock)
+
+    def settle() -> None:
+        ahead[0] += 11_000_000_000
+
+    return settle
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,5 @@
 import datetime as dt
 import re
-import time
-import types
 from dataclasses import replace
 from pathlib import Path
 
@@ -169,24 +167,19 @@ def test_an_edit_right_after_a_build_is_seen_even_at_the_same_size(project: Path
 
 
 def test_inputs_found_unchanged_by_hashing_are_not_hashed_again(
-    project: Paths, monkeypatch: pytest.MonkeyPatch
+    project: Paths, monkeypatch: pytest.MonkeyPatch, storage_clock
 ) -> None:
     """A corpus edited just before its build is racily clean in the manifest; once a check has hashed it
     and found it unchanged, later checks trust its stats (faq.storage.INPUTS_VERIFIED)."""
     import faq.engine
-    import faq.storage
 
-    # A wide window, so a busy machine cannot push the build's stat out of it; the checks below then run
-    # on a clock moved past it instead of sleeping through it.
-    monkeypatch.setattr(faq.storage, "RACY_NS", 10_000_000_000)
     doc = project.corpus / "procedures" / "ho-chieu.md"
     doc.write_text(doc.read_text("utf-8"), "utf-8")  # edited just before the build
     build(project.corpus, project.index, project)
     hashed: list[int] = []
     real = faq.engine.corpus_fingerprint
     monkeypatch.setattr(faq.engine, "corpus_fingerprint", lambda *a: hashed.append(1) or real(*a))
-    later = types.SimpleNamespace(**{**vars(time), "time_ns": lambda: time.time_ns() + 11_000_000_000})
-    monkeypatch.setattr(faq.storage, "time", later)
+    storage_clock()  # the checks below run after the build's window
     assert staleness(project.index, project) is None and len(hashed) == 1
     assert staleness(project.index, project) is None and len(hashed) == 1  # remembered, settled
     doc.write_text(doc.read_text("utf-8").replace("200.000 đồng.", "900.000 đồng."), "utf-8")

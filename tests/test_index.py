@@ -176,27 +176,16 @@ def test_zero_copy_npz_reader_matches_numpy(tmp_path: Path) -> None:
         read_npz(b"not a zip at all")
 
 
-def test_checksums_are_read_again_only_for_files_touched_since(built, tmp_path: Path, monkeypatch) -> None:
+def test_checksums_are_read_again_only_for_files_touched_since(
+    built, tmp_path: Path, monkeypatch, storage_clock
+) -> None:
     """Loads remember which files they checked (faq.storage.VERIFIED) and skip their CRC until a file
     changes in any way, even one written back with its old size and mtime. A record taken within
     RACY_NS of a file's last change proves nothing (the same clock tick can hold another change), so
     such files are checked again."""
-    import time
-    import types
     import zlib
 
     import faq.storage
-
-    # A wide window, so a busy machine cannot push a record out of it; the records then move past it on
-    # a clock set ahead (`settle`) instead of the test sleeping through it.
-    monkeypatch.setattr(faq.storage, "RACY_NS", 10_000_000_000)
-    ahead = [0]
-    monkeypatch.setattr(
-        faq.storage, "time", types.SimpleNamespace(**{**vars(time), "time_ns": lambda: time.time_ns() + ahead[0]})
-    )
-
-    def settle() -> None:
-        ahead[0] += 11_000_000_000
 
     directory = copy_index(built, tmp_path)
     computed: list[int] = []
@@ -205,7 +194,7 @@ def test_checksums_are_read_again_only_for_files_touched_since(built, tmp_path: 
     files = len(json.loads((directory / "manifest.json").read_text("utf-8"))["files"])
     load_index(directory)
     assert len(computed) == files  # the build's record is as recent as its files: racily clean, so checked
-    settle()
+    storage_clock()
     computed.clear()
     load_index(directory)
     assert len(computed) == files  # the previous load came too soon after the writes to vouch for them
@@ -222,7 +211,7 @@ def test_checksums_are_read_again_only_for_files_touched_since(built, tmp_path: 
         load_index(directory)
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    settle()
+    storage_clock()
     computed.clear()
     load_index(directory)
     assert computed == [len(data)]  # the repaired file is checked once more, the others are not
