@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from faq.corpus import CATEGORIES, FAQ_SUFFIXES, Document, check_corpus, reviews_ahead
 from faq.engine import Paths, build, open_index, recorded_paths
@@ -117,6 +118,9 @@ def result_to_json(result: Result) -> dict:
         # than like any page: a likeness, not a phrase the question names, so the example is given for the
         # citizen to judge
         "similar_to": {"example": topic[0], "handled_by": topic[1]} if (topic := shown_topic(result)) else None,
+        # signs of a fraud in a pasted message (corpus/lexicon/fraud_signs.tsv), to be relayed before any
+        # answer: a scam that borrows a procedure's words still ranks that procedure's page first
+        "fraud_signs": [{"sign": sign, "warning": warning} for sign, warning in result.fraud_signs],
         "notes": list(result.notes),
         "results": [
             {
@@ -163,6 +167,23 @@ def render_referrals(result: Result) -> None:
         example, who = topic
         note = f"Lưu ý: câu hỏi này giống một việc chưa có hướng dẫn ở đây (ví dụ: «{example}»). {who}"
         out.print(note, markup=False)
+
+
+def render_fraud_signs(result: Result) -> None:
+    """The warnings for the signs of a fraud the message shows, each once, before any answer: a citizen
+    who pasted a scam that borrows a procedure's words must hear them before that procedure's page."""
+    warnings = list(dict.fromkeys(warning for _, warning in result.fraud_signs))
+    if not warnings:
+        return
+    signs = ", ".join(sign for sign, _ in result.fraud_signs)
+    body = "\n".join(f"• {w}" for w in warnings)
+    out.print(
+        Panel(
+            Text(f"Tin nhắn hoặc cuộc gọi bạn kể có dấu hiệu thường gặp ở lừa đảo ({signs}).\n{body}"),
+            title="[bold yellow]Cảnh giác lừa đảo[/bold yellow]",
+            border_style="yellow",
+        )
+    )
 
 
 def shown_topic(result: Result) -> tuple[str, str] | None:
@@ -377,6 +398,7 @@ def ask(
     if not text.strip():
         out.print("Bạn hãy nhập câu hỏi, ví dụ: [italic]đăng ký tạm trú cần giấy tờ gì[/italic]")
         return
+    render_fraud_signs(result)
     if result.abstained:
         out.print(
             "Xin lỗi, tôi chưa có thông tin chắc chắn cho câu hỏi này. "

@@ -34,11 +34,13 @@ from faq.text import (
     segment,
     syllables,
     typed_accented,
+    unofficial_addresses,
 )
 
 SEGMENT_MEMO_SIZE = 200_000  # chunks remembered per analyzer (bounded memory)
 _NUMBER_UNIT = re.compile(r"(\d+)([^\W\d_]+)")  # `10t`, `15tr`, `500k`: a number with letters glued on
 _LATIN_WORD = re.compile(r"[a-z']+")  # a folded word in Latin letters only (no digits)
+LINK_SIGN = ("duong", "link", "la")  # `đường link lạ`, folded: the sign a web address outside the state's domains shows
 _ENGLISH_ENTRY = "\x00"  # stands, in `english_share`, for each word an english.tsv form covers
 # A message is read as English (SearchConfig.english_confidence) when at least this share of its words
 # are (Analyzer.english_share), of at least this many: on every labelled set, 9 of 7,647 Vietnamese
@@ -103,6 +105,8 @@ class Analyzer:
         self._fixed = tuple(self.lexicon.fixed_words)
         self._memo: dict[tuple[str, ...], list[str]] = {}
         self._referrals = [(term, _folded(term), who) for term, who in self.lexicon.other_agencies]
+        self._signs = [(term, _folded(term), warning) for term, warning in self.lexicon.fraud_signs]
+        self._sign_len = max((len(t) for _, t, _ in self._signs), default=0)
         # the longest phrase a synonym or referral entry holds: how far `_phrases` looks
         phrases = [t for triggers, *_ in self._synonyms for t in triggers] + [t for _, t, _ in self._referrals]
         self._phrase_len = max(map(len, phrases), default=0)
@@ -321,6 +325,22 @@ class Analyzer:
                 if named:
                     out.append(Referral(" ".join(term), who, pending))
         return out
+
+    def fraud_signs(self, text: str) -> list[tuple[str, str]]:
+        """(sign, warning) for each sign of a fraud (`fraud_signs.tsv`) a message shows, in lexicon order:
+        a phrase it holds as typed, before any rewrite (`stk`, not the `số tài khoản` of a bank's real
+        letter), or, for `đường link lạ`, a web address outside the state's domains. Read apart from
+        the ranking: a scam that borrows a procedure's words still ranks that procedure's page, and
+        the citizen should hear the warning beside it (README, "Signs of fraud")."""
+        if not self._signs:
+            return []
+        raw = self._chunks(text)
+        phrases = _phrases(raw, self._sign_len)
+        if unofficial_addresses(text):
+            phrases.add(LINK_SIGN)
+        typed = {s for chunk in raw for s in chunk}
+        found = [(term, warning) for term, t, warning in self._signs if t in phrases]
+        return [(" ".join(term), warning) for term, warning in found if _typed_as_meant(term, typed)]
 
     def _mentions(self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...]) -> tuple[bool, bool]:
         """Whether `phrase` occurs without its last syllable being the first half of a two-syllable word

@@ -17,6 +17,9 @@ corpus/lexicon/
                     questions, one a line                 by a phrase: `faq.topics`)
   framing.txt       one word or phrase a line           (words that frame a message without saying which
                                                        procedure: `thủ tục tạm trú` is the bare topic `tạm trú`)
+  fraud_signs.tsv   `sign<TAB>warning`                  (`rửa tiền`, `apk`: a pasted message that shows one gets the
+                                                       warning beside its answers; `đường link lạ` also stands for
+                                                       a web address outside the state's domains)
 All of them apply to queries only (documents are written in standard language), matched by letters
 whatever the diacritics (`ca vet`, `cà vẹt` hit `cà vẹt`), except that a rewrite takes a word typed with
 diacritics at its word: `hỏng` does not hit `hông` (faq.analyzer). Lines starting with `#` and blank lines are
@@ -46,6 +49,7 @@ LEXICON_FILES = (
     "units.tsv",
     "other_topics.txt",
     "framing.txt",
+    "fraud_signs.tsv",
 )
 
 
@@ -65,6 +69,8 @@ class Lexicon:
     english: tuple[tuple[str, ...], ...] = ()  # english.tsv's forms, also in `rewrites`: tell English messages
     # english_only.tsv: rewrites for a message written in English alone (`the` is `thẻ` in Vietnamese)
     english_only: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # fraud_signs.tsv: (sign, warning shown to citizens as written); they do not change the ranking
+    fraud_signs: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     def topic_examples(self) -> list[tuple[str, str]]:
         """(who handles it, example question) for every example, in file order: the columns of the
@@ -84,6 +90,7 @@ class Lexicon:
             "framing": [" ".join(p) for p in self.framing],
             "english": [" ".join(p) for p in self.english],
             "english_only": [[" ".join(a), " ".join(b)] for a, b in self.english_only],
+            "fraud_signs": [[" ".join(a), b] for a, b in self.fraud_signs],
         }
 
     @classmethod
@@ -100,6 +107,7 @@ class Lexicon:
             framing=tuple(tuple(p.split()) for p in data.get("framing", [])),
             english=tuple(tuple(p.split()) for p in data.get("english", [])),
             english_only=tuple((tuple(a.split()), tuple(b.split())) for a, b in data.get("english_only", [])),
+            fraud_signs=tuple((tuple(a.split()), b) for a, b in data.get("fraud_signs", [])),
         )
 
 
@@ -181,6 +189,11 @@ def parse_abbreviations(path: Path, problems: list[str]) -> list[tuple[tuple[str
 def parse_referrals(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], str]]:
     """`term<TAB>who handles it` lines: the second column is shown to citizens as written."""
     return _pairs(path, problems, "term<TAB>who handles it", phrase_target=False)  # type: ignore[return-value]
+
+
+def parse_signs(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], str]]:
+    """`sign<TAB>warning` lines: the second column is shown to citizens as written."""
+    return _pairs(path, problems, "sign<TAB>warning", phrase_target=False)  # type: ignore[return-value]
 
 
 def parse_units(path: Path, problems: list[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -301,6 +314,7 @@ def _parse_lexicon(directory: Path) -> Lexicon:
     units = read("units.tsv", parse_units)
     topics = read("other_topics.txt", parse_topics)
     framing = read("framing.txt", parse_wordlist)
+    signs = read("fraud_signs.tsv", parse_signs)
     if problems:
         raise CorpusError(f"{len(problems)} problem(s) in the lexicon {directory}", problems)
     return Lexicon(
@@ -315,4 +329,5 @@ def _parse_lexicon(directory: Path) -> Lexicon:
         framing=tuple(tuple(p.split()) for p in framing),
         english=tuple(src for src, _ in english),
         english_only=tuple(english_only),
+        fraud_signs=tuple(signs),
     )

@@ -83,6 +83,9 @@ class Result:
     likeness: float = 1.0  # the factor in `confidence` for that likeness (Searcher.confidence), 1 when off
     english: float = 1.0  # the factor in `confidence` for a message in English (english_confidence), else 1
     base: float = 0.0  # the first page's score as confidence reads it: its own text, before any factor
+    # (sign, warning): signs of a fraud the message shows (corpus/lexicon/fraud_signs.tsv); they do not
+    # change the ranking, they are said beside it (faq.analyzer.Analyzer.fraud_signs)
+    fraud_signs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -514,6 +517,7 @@ class Searcher:
             self.topic_factor(qv),
             self.english_factor(qv),
             base,
+            tuple(self.analyzer.fraud_signs(text)),
         )
 
     def _question_rows(self, d: int) -> np.ndarray:

@@ -130,6 +130,24 @@ def asked_part(text: str) -> str:
     return " ".join(questions) if questions else sentences[-1]
 
 
+# A web address as citizens paste one: with a scheme or `www.`, or a bare host ending in a common top-level
+# domain (`vneid-capnhat.vip`, `bit.ly/x`). Not after `@` (an e-mail address) nor inside a word.
+_WEB_ADDRESS = re.compile(
+    r"(?<![\w@.-])(?:https?://|www\.)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
+    r"(?:com|net|org|info|biz|vn|vip|site|xyz|top|online|click|shop|store|cc|live|app|me|link|io|co|asia"
+    r"|club|pro|fun|website|space|ly|tk|ml|ga|cf|gq))(?![\w-])",
+    re.IGNORECASE,
+)
+OFFICIAL_DOMAINS = ("gov.vn", "csgt.vn")  # the state's own sites (csgt.vn: the traffic police's portal)
+
+
+def unofficial_addresses(text: str) -> list[str]:
+    """The hosts of the web addresses a message holds outside the state's domains (`OFFICIAL_DOMAINS`):
+    a link to follow in a pasted message is the commonest sign of a fraud, and an official one is not."""
+    hosts = (m.group(1).lower() for m in _WEB_ADDRESS.finditer(text))
+    return [h for h in hosts if not any(h == d or h.endswith("." + d) for d in OFFICIAL_DOMAINS)]
+
+
 def syllables(chunk: str) -> list[str]:
     """Syllables of a chunk: punctuation, emoji and `_` removed, one-letter syllables (`ở`, `ý`) kept."""
     return _NON_WORD.sub(" ", chunk).split()

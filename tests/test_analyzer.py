@@ -272,3 +272,16 @@ def test_the_core_of_a_message_sets_aside_stop_words_and_framing_words() -> None
         "tam",
         "tru",
     )
+
+
+def test_fraud_signs_are_phrases_as_typed_and_addresses_outside_the_states_domains() -> None:
+    """Matched by letters whatever the diacritics, in the lexicon's order, on what the citizen typed:
+    `stk` is a sign, a bank's `số tài khoản` (what `stk` is read as) is not; a web address outside
+    .gov.vn stands for `đường link lạ` (tests/data/corpus/lexicon/fraud_signs.tsv)."""
+    a = analyzer()
+    signs = a.fraud_signs("ho noi toi lien quan rua tien, chuyen vao stk nay, vao link vneid-capnhat.vip")
+    assert [s for s, _ in signs] == ["đường link lạ", "rửa tiền", "stk"]
+    assert dict(signs)["rửa tiền"] == "Công an không yêu cầu chuyển tiền để xác minh."
+    assert a.fraud_signs("ngân hàng đề nghị cập nhật số tài khoản tại quầy") == []
+    assert a.fraud_signs("gia hạn tạm trú trên dichvucong.gov.vn") == []
+    assert [s for s, _ in a.fraud_signs("có đường link lạ gửi qua Zalo")] == ["đường link lạ"]

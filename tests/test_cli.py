@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import ASK_JSON_KEYS
 from typer.testing import CliRunner
 
 from cli import app
@@ -21,8 +22,8 @@ def test_ask_json_contract(project: Paths) -> None:
     result = run("ask", "--json", "dang ky tam tru")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"query", "abstained", "confidence", "referrals", "similar_to", "notes", "results"}
-    assert data["query"] == "dang ky tam tru" and data["abstained"] is False
+    assert set(data) == ASK_JSON_KEYS
+    assert data["query"] == "dang ky tam tru" and data["abstained"] is False and data["fraud_signs"] == []
     assert data["confidence"] == data["results"][0]["score"] and data["referrals"] == [] and data["notes"] == []
     first = data["results"][0]
     assert set(first) == {"id", "title", "score", "matched", "answer", "caution"}
@@ -37,6 +38,27 @@ def test_ask_json_tells_a_bot_who_handles_another_agencys_question(project: Path
     assert data["referrals"] and data["referrals"][0]["term"] == "kết hôn"
     assert "UBND" in data["referrals"][0]["handled_by"]
     assert data["confidence"] < (data["results"][0]["score"] if data["results"] else 1.0)
+
+
+SCAM = 'có số lạ nhắn: "Tam tru cua ban het han, gia han tai tamtru-online.vip, chuyển phí vào stk 0123"'
+
+
+def test_ask_warns_of_a_frauds_signs_before_the_answer_and_leaves_the_ranking_alone(project: Paths) -> None:
+    """A pasted scam that borrows a procedure's words ranks that procedure's page: the warnings for the
+    signs it shows (fraud_signs.tsv: a web address outside the state's domains, `stk`) come first, once
+    each, and a bot gets them too; without the file the same pages come in the same order."""
+    data = json.loads(run("ask", "--json", SCAM).stdout)
+    assert [s["sign"] for s in data["fraud_signs"]] == ["đường link lạ", "stk"]
+    assert data["fraud_signs"][1]["warning"] == "Không chuyển tiền vào tài khoản cá nhân."
+    shown = " ".join(run("ask", SCAM).stdout.split())
+    assert "Cảnh giác lừa đảo" in shown and "Đừng bấm vào đường link lạ." in shown
+    assert shown.index("Không chuyển tiền vào tài khoản cá nhân.") < shown.index(data["results"][0]["title"])
+    official = json.loads(run("ask", "--json", "gia hạn tạm trú trên dichvucong.gov.vn được không").stdout)
+    assert official["fraud_signs"] == []
+    (project.lexicon / "fraud_signs.tsv").unlink()
+    without = json.loads(run("ask", "--json", SCAM).stdout)
+    assert without["fraud_signs"] == []
+    assert [(r["id"], r["score"]) for r in without["results"]] == [(r["id"], r["score"]) for r in data["results"]]
 
 
 TAX = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"  # like the tax examples, naming no listed term

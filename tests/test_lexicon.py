@@ -54,6 +54,17 @@ def test_topic_examples_sit_under_an_agency_line_and_problems_name_their_line(tm
     )
 
 
+def test_fraud_signs_have_file_and_line_errors_and_their_warnings_kept_as_written(tmp_path: Path) -> None:
+    write(tmp_path, "fraud_signs.tsv", "rửa tiền\tCông an không yêu cầu chuyển tiền.\nchỉ một cột\nrửa tiền\tx\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    problems = info.value.problems
+    assert problems[0].startswith(f"{tmp_path / 'fraud_signs.tsv'}:2: expected two columns `sign<TAB>warning`")
+    assert problems[1].startswith(f"{tmp_path / 'fraud_signs.tsv'}:3:") and "already defined on line 1" in problems[1]
+    write(tmp_path, "fraud_signs.tsv", "Rửa Tiền\tCông an không yêu cầu chuyển tiền.\n")
+    assert load_lexicon(tmp_path).fraud_signs == ((("rửa", "tiền"), "Công an không yêu cầu chuyển tiền."),)
+
+
 def test_non_utf8_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "rewrites.tsv").write_bytes("ko\tkhông\n".encode("utf-16"))
     with pytest.raises(CorpusError) as info:

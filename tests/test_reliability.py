@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import copy_corpus
+from conftest import ASK_JSON_KEYS, copy_corpus
 from typer.testing import CliRunner
 
 import faq.storage
@@ -299,7 +299,7 @@ def ask_json(*args: str, input: bytes | None = None) -> tuple[object, dict | Non
 
 
 def assert_well_formed(data: dict) -> None:
-    assert set(data) == {"query", "abstained", "confidence", "referrals", "similar_to", "notes", "results"}
+    assert set(data) == ASK_JSON_KEYS
     keys = [(-r["score"], r["id"]) for r in data["results"]]
     assert keys == sorted(keys) and all(r["score"] > 0 for r in data["results"])
     best = data["results"][0]["score"] if data["results"] else 0.0

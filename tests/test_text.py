@@ -11,6 +11,7 @@ from faq.text import (
     normalize,
     segment,
     syllables,
+    unofficial_addresses,
 )
 
 
@@ -150,3 +151,18 @@ def test_fold_table_agrees_with_decomposition_on_every_character() -> None:
         ch = chr(code)
         assert fold(ch) == reference(ch), hex(code)
         assert fold("e" + ch) == reference("e" + ch), hex(code)
+
+
+@pytest.mark.parametrize(
+    ("text", "hosts"),
+    [
+        ("Nop phat tai csgt-vn.phatnguoi-online.com truoc 17h", ["csgt-vn.phatnguoi-online.com"]),
+        ("Cập nhật tại: bit.ly/capnhat-tb24 hoặc https://vneid-gov.app/x", ["bit.ly", "vneid-gov.app"]),
+        ("dichvucong.gov.vn.xyz trông như trang nhà nước", ["dichvucong.gov.vn.xyz"]),  # ends .xyz
+        ("nộp trên https://dichvucong.gov.vn hoặc tra cứu www.csgt.vn", []),  # the state's own
+        ("gửi về abc@gmail.com", []),  # an e-mail address is not a link
+        ("TP.HCM, Q.Bình Tân, phí 1.250.000đ, v.v.", []),
+    ],
+)
+def test_unofficial_addresses_are_web_addresses_outside_the_states_domains(text: str, hosts: list[str]) -> None:
+    assert unofficial_addresses(text) == hosts
