@@ -69,6 +69,7 @@ from faq.storage import (
     record_verified,
     staging_dir,
     stat_key,
+    try_lock,
     write_file,
 )
 from faq.text import fold, has_diacritics, syllables
@@ -243,12 +244,36 @@ def build_index(
 
     Without `cache_dir` the counts go to a temporary directory. Channels are built one at a time, the
     largest first, each from its counts on disk, so memory holds one channel's counts at a time.
+
+    A build holds `cache_dir` alone from reading its old counts to reading the new ones back: two
+    builds that shared it (two `ask` processes finding the same edited corpus, a build beside `index
+    watch`) interleaved their writes and published an index of one corpus's vocabulary over another's
+    term ids, which no check could tell from a good one. A build that finds the cache busy analyses
+    into a private directory instead: slower, never wrong, and it does not wait.
     """
-    if cache_dir is None:
-        with tempfile.TemporaryDirectory(prefix="faq-counts-") as tmp:
-            return build_index(
-                documents, analyzer_config, lexicon, search_config, corpus_info, progress, Path(tmp), workers
-            )
+    if cache_dir is not None:
+        with try_lock(cache_dir / ".lock") as mine:
+            if mine:
+                return _build_index(
+                    documents, analyzer_config, lexicon, search_config, corpus_info, progress, cache_dir, workers
+                )
+    with tempfile.TemporaryDirectory(prefix="faq-counts-") as tmp:
+        return _build_index(
+            documents, analyzer_config, lexicon, search_config, corpus_info, progress, Path(tmp), workers
+        )
+
+
+def _build_index(
+    documents: Sequence[Document],
+    analyzer_config: AnalyzerConfig,
+    lexicon: Lexicon,
+    search_config: SearchConfig,
+    corpus_info: dict | None,
+    progress: Callable[[int, int], None] | None,
+    cache_dir: Path,
+    workers: int | None,
+) -> Index:
+    """`build_index` with counts in `cache_dir`, which no other build uses meanwhile."""
     from scipy import sparse  # build time only, like scikit-learn: queries use numpy alone
     from sklearn.feature_extraction.text import TfidfTransformer
 

@@ -266,6 +266,24 @@ def read_published(target: Path, read: Callable[[Path], T]) -> T:
 
 
 @contextlib.contextmanager
+def try_lock(path: Path) -> Iterator[bool]:
+    """An exclusive flock on `path` if no other process holds it: yields whether it was taken. For a
+    shared resource a caller can do without (the analysis cache: a build that finds it busy analyses
+    into a private one) rather than wait for."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
 def build_lock(target: Path, wait_seconds: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock for building `target`; a second build waits, then fails clearly.
 

@@ -12,6 +12,7 @@ from faq.engine import Paths
 from faq.index import build_index
 from faq.lexicon import load_lexicon
 from faq.search import Searcher
+from faq.storage import try_lock
 
 QUERIES = ["đăng ký tạm trú", "mat cccd lam lai", "passport", "công an gọi điện", "lệ phí bao nhiêu"]
 
@@ -41,6 +42,30 @@ def test_editing_one_document_reanalyses_only_that_one(project: Paths, tmp_path:
     assert edited.manifest["analyses_reused"] == 3
     same_answers(edited, index_of(project, None))  # exactly what a build from scratch gives
     assert "quầy" in edited.vocab["word"]
+
+
+def test_a_build_that_finds_the_cache_in_use_analyses_privately_and_leaves_it_alone(
+    project: Paths, tmp_path: Path
+) -> None:
+    """Two builds sharing the cache interleaved their writes and one published an index of one corpus's
+    vocabulary over the other's term ids (two evaluations rebuilt the same stale index at once). A build
+    that finds the cache held builds without it: the index a build from scratch gives, the cache as it was."""
+    cache = tmp_path / "cache"
+    index_of(project, cache)
+    doc = project.corpus / "procedures" / "ho-chieu.md"
+    doc.write_text(doc.read_text("utf-8").replace("200.000 đồng.", "250.000 đồng, nộp tại quầy riêng."), "utf-8")
+
+    def files() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in cache.rglob("*") if p.is_file() and p.name != ".lock"}
+
+    before = files()
+    with try_lock(cache / ".lock") as mine:
+        assert mine
+        busy = index_of(project, cache)
+    assert busy.manifest["analyses_reused"] == 0 and files() == before
+    same_answers(busy, index_of(project, None))
+    assert "quầy" in busy.vocab["word"]
+    assert index_of(project, cache).manifest["analyses_reused"] == 3  # free again: the cache serves
 
 
 def test_removed_documents_leave_no_terms_behind(project: Paths, tmp_path: Path) -> None:
