@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -692,3 +693,34 @@ def test_a_short_fuzz_run_passes() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 distinct failure(s)" in result.stdout and "procedure" in result.stdout
+
+
+@pytest.mark.slow
+def test_two_builds_of_an_edited_corpus_at_once_both_index_it_rightly(tmp_path: Path) -> None:
+    """The race that once published a corrupt index: two processes rebuild the same edited corpus next
+    to one analysis cache (two `ask`s after an edit). Each must give the vocabulary a build from scratch
+    gives. Without the cache lock one of them mapped one vocabulary onto the other's term ids in about
+    half the runs (a race: `tests/test_analysis.py` checks the lock itself deterministically)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    shared = tmp_path / "shared"
+
+    def build(out: Path) -> subprocess.Popen:
+        args = [sys.executable, str(ROOT / "cli.py"), "index", "build", "--corpus", str(corpus), "--out", str(out)]
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def finished(*running: subprocess.Popen) -> None:
+        outputs = [p.communicate(timeout=300)[0] for p in running]
+        assert [p.returncode for p in running] == [0] * len(running), outputs
+
+    def vocabulary(out: Path) -> dict[str, set[str]]:
+        return {c: set(v) for c, v in load_index(out).vocab.items()}
+
+    finished(build(shared / "warm"))
+    page = corpus / "procedures" / "dang-ky-tam-tru.md"
+    page.write_text(page.read_text("utf-8") + "\nMột câu mới về quầy tiếp nhận riêng cho sinh viên.\n", "utf-8")
+    finished(build(shared / "a"), build(shared / "b"))
+    finished(build(tmp_path / "scratch" / "idx"))
+    scratch = vocabulary(tmp_path / "scratch" / "idx")
+    assert any("quầy" in t for t in scratch["word"])  # the edit is in it
+    assert vocabulary(shared / "a") == scratch and vocabulary(shared / "b") == scratch
