@@ -266,17 +266,22 @@ def read_published(target: Path, read: Callable[[Path], T]) -> T:
 
 
 @contextlib.contextmanager
-def try_lock(path: Path) -> Iterator[bool]:
-    """An exclusive flock on `path` if no other process holds it: yields whether it was taken. For a
-    shared resource a caller can do without (the analysis cache: a build that finds it busy analyses
-    into a private one) rather than wait for."""
+def try_lock(path: Path, wait_seconds: float = 0.0) -> Iterator[bool]:
+    """An exclusive flock on `path`, retried for up to `wait_seconds`: yields whether it was taken. With
+    no wait, for a shared resource a caller can do without (the analysis cache: a build that finds it
+    busy analyses into a private one). The kernel releases an flock when its holder dies, even by SIGKILL."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
         try:
             yield True
         finally:
@@ -285,25 +290,9 @@ def try_lock(path: Path) -> Iterator[bool]:
 
 @contextlib.contextmanager
 def build_lock(target: Path, wait_seconds: float | None = None) -> Iterator[None]:
-    """Hold an exclusive lock for building `target`; a second build waits, then fails clearly.
-
-    The lock is an flock: the kernel releases it when its holder dies, even by SIGKILL.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Hold an exclusive lock for building `target`; a second build waits, then fails clearly."""
     lock_path = target.parent / f".{target.name}.lock"
-    with open(lock_path, "a+") as fh:
-        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexError_(
-                        f"another build of {target} is running (lock {lock_path}); wait for it to finish"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    with try_lock(lock_path, LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds) as mine:
+        if not mine:
+            raise IndexError_(f"another build of {target} is running (lock {lock_path}); wait for it to finish")
+        yield
