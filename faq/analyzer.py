@@ -57,6 +57,20 @@ class Referral(NamedTuple):
     pending: bool  # named at least once as still to do, not only as a step already taken
 
 
+class _Said:
+    """What a text says, looked up once for every lexicon list matched against it: its folded phrases
+    (`_phrases`) and the syllables it typed. One place decides when an entry is named, instead of one
+    copy per list (synonyms, referrals, fraud signs)."""
+
+    def __init__(self, chunk_list: Sequence[Sequence[str]], longest: int) -> None:
+        self.phrases = _phrases(chunk_list, longest)
+        self.typed = {s for chunk in chunk_list for s in chunk}
+
+    def names(self, written: Sequence[str], folded: tuple[str, ...]) -> bool:
+        """Whether the entry written `written` (folded `folded`) is in the text, typed as meant."""
+        return folded in self.phrases and _typed_as_meant(written, self.typed)
+
+
 class Analyzer:
     """Turns text into per-channel token lists. Stateless after construction; safe to reuse."""
 
@@ -241,13 +255,13 @@ class Analyzer:
         synonym only a likely other wording."""
         spelled_out: list[list[str]] = []
         related: list[list[str]] = []
-        phrases = _phrases(chunk_list, self._phrase_len)
-        typed = {s for chunk in chunk_list for s in chunk}
+        said = _Said(chunk_list, self._phrase_len)
+        phrases = said.phrases
         nested = {t: found for t, held in self._holders.items() if t in phrases and (found := held & phrases)}
         inside = _inside_longer(chunk_list, nested) if nested else set()
         for k in sorted({k for t in phrases & self._entries.keys() for k in self._entries[t]}):
             triggers, expansions, two_way, written = self._synonyms[k]
-            present = [t in phrases and _typed_as_meant(w, typed) for t, w in zip(triggers, written, strict=True)]
+            present = [said.names(w, t) for t, w in zip(triggers, written, strict=True)]
             if not any(present) or (inside and all(t in inside for t, p in zip(triggers, present, strict=True) if p)):
                 continue  # not in the question, or only inside a longer phrase of it
             if two_way:  # synonym group: add the terms not already there
@@ -316,11 +330,10 @@ class Analyzer:
         (`đã làm khai tử`, `khai tử xong`: the citizen holds that paper and asks about the next step)."""
         if not self._referrals:
             return []
-        phrases = _phrases(chunk_list, self._phrase_len)
-        typed = {s for chunk in chunk_list for s in chunk}
+        said = _Said(chunk_list, self._phrase_len)
         out = []
         for term, t, who in self._referrals:
-            if t in phrases and _typed_as_meant(term, typed):
+            if said.names(term, t):
                 named, pending = self._mentions(chunk_list, t)
                 if named:
                     out.append(Referral(" ".join(term), who, pending))
@@ -334,13 +347,10 @@ class Analyzer:
         the citizen should hear the warning beside it (README, "Signs of fraud")."""
         if not self._signs:
             return []
-        raw = self._chunks(text)
-        phrases = _phrases(raw, self._sign_len)
+        said = _Said(self._chunks(text), self._sign_len)
         if unofficial_addresses(text):
-            phrases.add(LINK_SIGN)
-        typed = {s for chunk in raw for s in chunk}
-        found = [(term, warning) for term, t, warning in self._signs if t in phrases]
-        return [(" ".join(term), warning) for term, warning in found if _typed_as_meant(term, typed)]
+            said.phrases.add(LINK_SIGN)
+        return [(" ".join(term), warning) for term, t, warning in self._signs if said.names(term, t)]
 
     def _mentions(self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...]) -> tuple[bool, bool]:
         """Whether `phrase` occurs without its last syllable being the first half of a two-syllable word
