@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import NamedTuple, TypeVar
 
 from faq.config import AnalyzerConfig
-from faq.lexicon import Lexicon
+from faq.lexicon import JOINT, Lexicon
 from faq.restore import Restorer
 from faq.spelling import Speller, needs_speller, plain_syllables
 from faq.text import (
@@ -118,11 +118,12 @@ class Analyzer:
             self._framing.setdefault(fold(entry[0]), []).append(entry)
         self._fixed = tuple(self.lexicon.fixed_words)
         self._memo: dict[tuple[str, ...], list[str]] = {}
-        self._referrals = [(term, _folded(term), who) for term, who in self.lexicon.other_agencies]
+        self._referrals = [(term, _joint_parts(term), who) for term, who in self.lexicon.other_agencies]
         self._signs = [(term, _folded(term), warning) for term, warning in self.lexicon.fraud_signs]
         self._sign_len = max((len(t) for _, t, _ in self._signs), default=0)
         # the longest phrase a synonym or referral entry holds: how far `_phrases` looks
-        phrases = [t for triggers, *_ in self._synonyms for t in triggers] + [t for _, t, _ in self._referrals]
+        phrases = [t for triggers, *_ in self._synonyms for t in triggers]
+        phrases += [t for _, parts, _ in self._referrals for _, t in parts]
         self._phrase_len = max(map(len, phrases), default=0)
         # each trigger phrase -> the entries it triggers, in lexicon order: a question looks at those alone
         self._entries: dict[tuple[str, ...], list[int]] = {}
@@ -332,11 +333,11 @@ class Analyzer:
             return []
         said = _Said(chunk_list, self._phrase_len)
         out = []
-        for term, t, who in self._referrals:
-            if said.names(term, t):
-                named, pending = self._mentions(chunk_list, t)
-                if named:
-                    out.append(Referral(" ".join(term), who, pending))
+        for term, parts, who in self._referrals:
+            if all(said.names(written, t) for written, t in parts):
+                mentions = [self._mentions(chunk_list, t) for _, t in parts]
+                if all(named for named, _ in mentions):  # a joint term is still to do only if every part is
+                    out.append(Referral(" ".join(term), who, all(pending for _, pending in mentions)))
         return out
 
     def fraud_signs(self, text: str) -> list[tuple[str, str]]:
@@ -475,6 +476,18 @@ def _agrees(typed: Sequence[str], entry: Sequence[str]) -> bool:
 
 def _folded(sylls: Sequence[str]) -> tuple[str, ...]:
     return tuple(fold(s) for s in sylls)
+
+
+def _joint_parts(term: Sequence[str]) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """A referral term's phrases, each as written and folded: one, or several joined by `+`
+    (`sổ đỏ + sang tên`, `faq.lexicon.JOINT`), all of which a message must name."""
+    parts: list[list[str]] = [[]]
+    for s in term:
+        if s == JOINT:
+            parts.append([])
+        else:
+            parts[-1].append(s)
+    return tuple((tuple(p), _folded(p)) for p in parts)
 
 
 def _typed_as_meant(entry: Sequence[str], typed: Collection[str]) -> bool:

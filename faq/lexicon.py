@@ -11,7 +11,8 @@ corpus/lexicon/
   synonyms.tsv      `term<TAB>term[<TAB>term...]`       (equivalent wordings: each brings in the others)
   stopwords.txt     one word a line                     (words that carry no meaning here)
   fixed_words.txt   one term a line                     (multi-syllable terms the segmenter keeps whole)
-  other_agencies.tsv `term<TAB>who handles it`          (`kết hôn` -> UBND cấp xã: questions for other agencies)
+  other_agencies.tsv `term<TAB>who handles it`          (`kết hôn` -> UBND cấp xã: questions for other agencies;
+                                                       `sổ đỏ + sang tên`: both named, apart or together)
   units.tsv         `suffix<TAB>word`                   (`t` -> `tuổi`: `bé 10t` reads `bé 10 tuổi`; numbers only)
   other_topics.txt  `= who handles it` then example     (other agencies' subjects, recognised by likeness, not
                     questions, one a line                 by a phrase: `faq.topics`)
@@ -118,6 +119,25 @@ def _phrase(text: str) -> tuple[str, ...]:
     return tuple(syllables(normalize(text)))
 
 
+JOINT = "+"  # in other_agencies.tsv, `sổ đỏ + sang tên`: phrases named anywhere in one message, in any order
+
+
+def _joint_phrase(text: str) -> tuple[str, ...]:
+    """A referral term: one phrase, or phrases joined by `+` (`sổ đỏ + sang tên`), each kept as its
+    syllables with `+` between them; an empty part stays visible as a `+` at an end or beside another."""
+    parts = [_phrase(part) for part in text.split(JOINT)]
+    out: list[str] = []
+    for k, part in enumerate(parts):
+        out += ([JOINT] if k else []) + list(part)
+    return tuple(out) if any(parts) else ()
+
+
+def _joint_problem(key: tuple[str, ...]) -> str | None:
+    joined = " ".join(key)
+    empty = key[0] == JOINT or key[-1] == JOINT or f"{JOINT} {JOINT}" in joined
+    return f"every part around `{JOINT}` needs letters or digits" if empty else None
+
+
 def _lines(path: Path, problems: list[str]) -> list[tuple[int, str]]:
     """Meaningful lines with their numbers; decoding problems are reported, not raised."""
     try:
@@ -140,6 +160,7 @@ def _pairs(
     deletable: bool = False,
     key_problem: Callable[[tuple[str, ...]], str | None] | None = None,
     seen: dict[tuple[str, ...], tuple[Path, int]] | None = None,
+    key_of: Callable[[str], tuple[str, ...]] = _phrase,
 ) -> list[tuple[tuple[str, ...], object]]:
     """Two-column lines keyed by a phrase; the key must be unique. `layout` names the columns in errors;
     `key_problem` says what is wrong with a key a file allows fewer of (units: one run of letters);
@@ -151,7 +172,7 @@ def _pairs(
         if len(cols) != 2 or not all(cols):
             problems.append(f"{path}:{number}: expected two columns `{layout}`, got {line!r}")
             continue
-        key = _phrase(cols[0])
+        key = key_of(cols[0])
         why = key_problem(key) if key_problem and key else None
         if why:
             problems.append(f"{path}:{number}: {why}: {cols[0]!r}")
@@ -187,8 +208,12 @@ def parse_abbreviations(path: Path, problems: list[str]) -> list[tuple[tuple[str
 
 
 def parse_referrals(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], str]]:
-    """`term<TAB>who handles it` lines: the second column is shown to citizens as written."""
-    return _pairs(path, problems, "term<TAB>who handles it", phrase_target=False)  # type: ignore[return-value]
+    """`term<TAB>who handles it` lines: the second column is shown to citizens as written. A term may
+    join phrases with `+` (`sổ đỏ + sang tên`): named only when every one is, anywhere in the message."""
+    layout = "term<TAB>who handles it"
+    return _pairs(  # type: ignore[return-value]
+        path, problems, layout, phrase_target=False, key_problem=_joint_problem, key_of=_joint_phrase
+    )
 
 
 def parse_signs(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], str]]:

@@ -34,6 +34,21 @@ def test_malformed_lines_are_reported_with_file_and_line(tmp_path: Path) -> None
     assert any(p.startswith(f"{tmp_path / 'framing.txt'}:2: no letters or digits") for p in problems)
 
 
+def test_a_joint_referral_term_needs_every_part_and_is_kept_through_the_index(tmp_path: Path) -> None:
+    """`sổ đỏ + sang tên` joins two phrases; a `+` with nothing on one side is a `file:line` problem,
+    and a good joint term survives the round trip through the index's JSON."""
+    write(tmp_path, "other_agencies.tsv", "sổ đỏ + sang tên\tVăn phòng đăng ký đất đai\n+ sang tên\tx\nsổ + + đỏ\tx\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    lines = sorted(p.split(": ")[0] for p in info.value.problems)
+    assert lines == [f"{tmp_path / 'other_agencies.tsv'}:2", f"{tmp_path / 'other_agencies.tsv'}:3"]
+    assert all("every part around `+`" in p for p in info.value.problems)
+    write(tmp_path, "other_agencies.tsv", "sổ đỏ + sang tên\tVăn phòng đăng ký đất đai\n")
+    lex = load_lexicon(tmp_path)
+    assert lex.other_agencies == ((("sổ", "đỏ", "+", "sang", "tên"), "Văn phòng đăng ký đất đai"),)
+    assert Lexicon.from_dict(lex.to_dict()) == lex
+
+
 def test_topic_examples_sit_under_an_agency_line_and_problems_name_their_line(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -198,6 +213,10 @@ def test_the_project_lexicon_spells_out_chat_shortenings_of_international_and_fo
         ("xin sao kê tài khoản ngân hàng 6 tháng ở đâu", True),
         ("bị lừa chuyển khoản, đi báo công an có cần mang sao kê không", False),  # evidence brought along
         ("làm sao kê lại các giấy tờ bị mất khi trình báo", False),  # `làm sao` + `kê`: how to list
+        ("sổ hồng nhà đứng tên ba, ba mất rồi giờ mấy anh em muốn sang tên thì làm ở đâu", True),  # apart
+        ("mua nhà có sổ đỏ rồi, sang tên ở đâu", True),
+        ("nhà có sổ hồng đứng tên bố, con đăng ký thường trú được không", False),  # a paper held
+        ("mua xe máy cũ muốn sang tên thì làm sao", False),  # a vehicle: sang-ten-xe answers it
     ],
 )
 def test_the_project_lexicon_refers_other_agencies_matters_only_as_asked(

@@ -153,6 +153,26 @@ def test_other_agency_terms_lower_confidence_and_are_reported(built) -> None:
     assert plain.referrals == () and plain.confidence == plain.hits[0].score
 
 
+def test_a_joint_other_agency_term_lowers_confidence_only_when_every_part_is_named(built) -> None:
+    """An entry added to the lexicon changes the answer: with `hộ chiếu + visa` (another country's
+    visa, asked with a passport in hand) the message naming both apart is discounted, one naming
+    only the passport is not, and its ranking is left as it was."""
+    from dataclasses import replace
+
+    index, _ = built
+    joint = ((("hộ", "chiếu", "+", "visa"), "Đại sứ quán nước đến"),)
+    lexicon = replace(index.lexicon, other_agencies=index.lexicon.other_agencies + joint)
+    plain = Searcher(index, SearchConfig(threshold=0.01, other_agency_penalty=0.5))
+    searcher = Searcher(replace(index, lexicon=lexicon), SearchConfig(threshold=0.01, other_agency_penalty=0.5))
+    both = "xin visa đi Hàn với hộ chiếu mới làm ở đâu"
+    before, after = plain.search(both), searcher.search(both)
+    assert [h.id for h in after.hits] == [h.id for h in before.hits]
+    assert after.referrals == (("hộ chiếu + visa", "Đại sứ quán nước đến"),)
+    assert after.confidence == pytest.approx(before.confidence * 0.5)
+    alone = searcher.search("làm hộ chiếu ở đâu")
+    assert alone.referrals == () and alone.confidence == plain.search("làm hộ chiếu ở đâu").confidence
+
+
 def test_another_agency_named_only_in_the_story_costs_half_the_penalty(built) -> None:
     """`vợ chồng tôi kết hôn năm ngoái` is background to a residence question; asking about marriage is
     not. A story's mention still counts half: it may be the topic the question then points back to."""
