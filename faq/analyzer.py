@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import NamedTuple, TypeVar
 
 from faq.config import AnalyzerConfig
-from faq.lexicon import JOINT, Lexicon
+from faq.lexicon import Lexicon, joint_parts
 from faq.restore import Restorer
 from faq.spelling import Speller, needs_speller, plain_syllables
 from faq.text import (
@@ -479,15 +479,9 @@ def _folded(sylls: Sequence[str]) -> tuple[str, ...]:
 
 
 def _joint_parts(term: Sequence[str]) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """A referral term's phrases, each as written and folded: one, or several joined by `+`
-    (`sổ đỏ + sang tên`, `faq.lexicon.JOINT`), all of which a message must name."""
-    parts: list[list[str]] = [[]]
-    for s in term:
-        if s == JOINT:
-            parts.append([])
-        else:
-            parts[-1].append(s)
-    return tuple((tuple(p), _folded(p)) for p in parts)
+    """A referral term's phrases (`faq.lexicon.joint_parts`), each as written and folded: all of them
+    a message must name."""
+    return tuple((p, _folded(p)) for p in joint_parts(term))
 
 
 def _typed_as_meant(entry: Sequence[str], typed: Collection[str]) -> bool:

@@ -29,7 +29,7 @@ ignored. Every problem is reported as `file:line: problem`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -132,9 +132,19 @@ def _joint_phrase(text: str) -> tuple[str, ...]:
     return tuple(out) if any(parts) else ()
 
 
+def joint_parts(term: Sequence[str]) -> list[tuple[str, ...]]:
+    """A referral term's phrases: one, or several where `+` joins them (`sổ đỏ + sang tên`)."""
+    parts: list[list[str]] = [[]]
+    for s in term:
+        if s == JOINT:
+            parts.append([])
+        else:
+            parts[-1].append(s)
+    return [tuple(p) for p in parts]
+
+
 def _joint_problem(key: tuple[str, ...]) -> str | None:
-    joined = " ".join(key)
-    empty = key[0] == JOINT or key[-1] == JOINT or f"{JOINT} {JOINT}" in joined
+    empty = not all(joint_parts(key))
     return f"every part around `{JOINT}` needs letters or digits" if empty else None
 
 
