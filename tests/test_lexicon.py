@@ -181,6 +181,26 @@ def test_the_project_lexicon_spells_out_chat_shortenings_of_international_and_fo
 
 
 @pytest.mark.parametrize(
+    ("asked", "read"),
+    [
+        ("tài khoản vê en e i đi bị khóa", "tài khoản vneid bị khóa"),
+        ("vi en i đi của tôi", "vneid của tôi"),
+        ("không nhận được mã ô tê pê", "không nhận được mã otp"),
+        ("xê xê xê đê bị mất", "cccd bị mất"),
+        ("gờ pê lờ xờ hết hạn", "gplx hết hạn"),
+        ("bị xê ét giê tê giữ xe", "bị csgt giữ xe"),
+        ("xe đê", "xe đê"),  # `xê` alone is left alone: its letters are `xe`
+    ],
+)
+def test_the_project_lexicon_reads_acronyms_as_voice_typing_spells_them(
+    project_analyzer, asked: str, read: str
+) -> None:
+    """Voice typing writes a spoken acronym letter by letter (the seventy-fourth held-out set); unread,
+    `xê xê xê đê` matched `xe` (a vehicle) in the diacritic-free channel and went to the licence pages."""
+    assert read_as(project_analyzer, asked) == read
+
+
+@pytest.mark.parametrize(
     ("asked", "referred"),
     [
         ("ra văn phòng công chứng thì họ bảo phải có sổ hộ khẩu", True),
