@@ -255,6 +255,7 @@ def test_the_project_lexicon_refers_other_agencies_matters_only_as_asked(
         ("sv ở ktx có phải đk tt không", "ký túc xá"),
         ("xin giấy antt cho quán karaoke", "an ninh trật tự"),
         ("nó bắt nhập stk để hoàn tiền", "số tài khoản"),
+        ("gh tạm trú online dc ko", "gia hạn"),
     ],
 )
 def test_the_project_lexicon_spells_out_standard_shortenings(project_analyzer, asked: str, expansion: str) -> None:
