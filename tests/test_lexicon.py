@@ -169,6 +169,8 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
     [
         ("làm gplx qte hết bn", "làm gplx quốc tế hết bao nhiêu"),
         ("khách nc ngoài nhận phòng", "khách nước ngoài nhận phòng"),
+        ("dang ky xe oto moi mua", "dang ky xe ô tô moi mua"),
+        ("e mún gửi đồ ăn", "e muốn gửi đồ ăn"),
         ("nc mía", "nc mía"),  # `nc` alone is left alone
     ],
 )
@@ -256,6 +258,9 @@ def test_the_project_lexicon_refers_other_agencies_matters_only_as_asked(
         ("xin giấy antt cho quán karaoke", "an ninh trật tự"),
         ("nó bắt nhập stk để hoàn tiền", "số tài khoản"),
         ("gh tạm trú online dc ko", "gia hạn"),
+        ("mua pháo trên fb có bị bắt ko", "facebook"),
+        ("sv năm 1 có phải đk tt không", "sinh viên"),
+        ("hđ thuê nhà có cần công chứng", "hợp đồng"),
     ],
 )
 def test_the_project_lexicon_spells_out_standard_shortenings(project_analyzer, asked: str, expansion: str) -> None:
