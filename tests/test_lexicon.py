@@ -171,6 +171,10 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
         ("khách nc ngoài nhận phòng", "khách nước ngoài nhận phòng"),
         ("dang ky xe oto moi mua", "dang ky xe ô tô moi mua"),
         ("e mún gửi đồ ăn", "e muốn gửi đồ ăn"),
+        ("mẹ vk e ng TQ", "mẹ vợ e người tq"),
+        ("ck e đi làm xa", "chồng em đi làm xa"),
+        ("e ck cọc 1tr5 giữ phòng", "e chuyển khoản cọc 1tr5 giữ phòng"),
+        ("đầu tư ck lãi cao", "đầu tư ck lãi cao"),  # `chứng khoán` here: `ck` alone is left alone
         ("nc mía", "nc mía"),  # `nc` alone is left alone
     ],
 )
