@@ -196,6 +196,9 @@ def test_the_project_lexicon_spells_out_chat_shortenings_of_international_and_fo
         ("gờ pê lờ xờ hết hạn", "gplx hết hạn"),
         ("bị xê ét giê tê giữ xe", "bị csgt giữ xe"),
         ("xe đê", "xe đê"),  # `xê` alone is left alone: its letters are `xe`
+        ("con tui đủ mười bốn tuổi", "con tui đủ 14 tuổi"),
+        ("ở trọ ba mươi ngày", "ở trọ 30 ngày"),
+        ("năm ngoái ba tôi mất", "năm ngoái ba tôi mất"),  # `năm`, `ba` without a unit stay words
     ],
 )
 def test_the_project_lexicon_reads_acronyms_as_voice_typing_spells_them(
