@@ -169,12 +169,6 @@ def test_the_project_lexicon_reads_mat_as_cost_only_before_a_price_or_a_duration
     [
         ("làm gplx qte hết bn", "làm gplx quốc tế hết bao nhiêu"),
         ("khách nc ngoài nhận phòng", "khách nước ngoài nhận phòng"),
-        ("dang ky xe oto moi mua", "dang ky xe ô tô moi mua"),
-        ("e mún gửi đồ ăn", "e muốn gửi đồ ăn"),
-        ("mẹ vk e ng TQ", "mẹ vợ e người tq"),
-        ("ck e đi làm xa", "chồng em đi làm xa"),
-        ("e ck cọc 1tr5 giữ phòng", "e chuyển khoản cọc 1tr5 giữ phòng"),
-        ("đầu tư ck lãi cao", "đầu tư ck lãi cao"),  # `chứng khoán` here: `ck` alone is left alone
         ("nc mía", "nc mía"),  # `nc` alone is left alone
     ],
 )
@@ -183,6 +177,25 @@ def test_the_project_lexicon_spells_out_chat_shortenings_of_international_and_fo
 ) -> None:
     """`qte` (quốc tế) and `nc ngoài` (nước ngoài) sent an international licence to the exchange page and
     a foreign guest to the general overnight notice on the thirty-eighth held-out set."""
+    assert read_as(project_analyzer, asked) == read
+
+
+@pytest.mark.parametrize(
+    ("asked", "read"),
+    [
+        ("dang ky xe oto moi mua", "dang ky xe ô tô moi mua"),
+        ("e mún gửi đồ ăn", "e muốn gửi đồ ăn"),
+        ("mẹ vk e ng TQ", "mẹ vợ e người tq"),
+        ("ck e đi làm xa", "chồng em đi làm xa"),
+        ("e ck cọc 1tr5 giữ phòng", "e chuyển khoản cọc 1tr5 giữ phòng"),
+        ("đầu tư ck lãi cao", "đầu tư ck lãi cao"),  # `chứng khoán` here: `ck` alone is left alone
+    ],
+)
+def test_the_project_lexicon_spells_out_chat_shortenings_counted_over_the_sets(
+    project_analyzer, asked: str, read: str
+) -> None:
+    """Chat forms no list read, counted over dev and the held-out sets (forty-third session); `ck` is
+    read only in pairs, since alone it is also `chứng khoán`."""
     assert read_as(project_analyzer, asked) == read
 
 
@@ -201,11 +214,12 @@ def test_the_project_lexicon_spells_out_chat_shortenings_of_international_and_fo
         ("năm ngoái ba tôi mất", "năm ngoái ba tôi mất"),  # `năm`, `ba` without a unit stay words
     ],
 )
-def test_the_project_lexicon_reads_acronyms_as_voice_typing_spells_them(
+def test_the_project_lexicon_reads_acronyms_and_numbers_as_voice_typing_writes_them(
     project_analyzer, asked: str, read: str
 ) -> None:
     """Voice typing writes a spoken acronym letter by letter (the seventy-fourth held-out set); unread,
-    `xê xê xê đê` matched `xe` (a vehicle) in the diacritic-free channel and went to the licence pages."""
+    `xê xê xê đê` matched `xe` (a vehicle) in the diacritic-free channel and went to the licence pages.
+    It writes numbers in words: those the pages' rules name are read as digits, with their unit only."""
     assert read_as(project_analyzer, asked) == read
 
 
