@@ -25,7 +25,7 @@ from rich.text import Text
 from faq.corpus import CATEGORIES, FAQ_SUFFIXES, Document, check_corpus, reviews_ahead
 from faq.engine import Paths, build, open_index, recorded_paths
 from faq.errors import CorpusError, FaqError, UsageError
-from faq.index import load_index
+from faq.index import Index, load_index
 from faq.search import Hit, Result, Searcher
 from faq.storage import live_build
 
@@ -106,7 +106,7 @@ def read_query(query: str) -> str:
 # ------------------------------------------------------------------ ask
 
 
-def result_to_json(result: Result) -> dict:
+def result_to_json(result: Result, index: Index) -> dict:
     """A bot relaying answers needs what a person sees: whether we declined, how sure we are, and who
     handles a question for another agency (`referrals`), besides the ranked answers."""
     return {
@@ -130,10 +130,26 @@ def result_to_json(result: Result) -> dict:
                 "matched": h.matched,
                 "answer": h.answer,
                 "caution": review_caution(h.document),
+                "see_instead": see_instead(h.document, index),
             }
             for h in result.hits
         ],
     }
+
+
+def see_instead(doc: Document, index: Index) -> list[dict[str, str]]:
+    """The page's pointers to the page that answers a case it does not (`Document.see_instead`), with
+    that page's title: a citizen sent to the wrong one of two neighbours reads the way to the other."""
+    return [
+        {"when": when, "id": page, "title": index.documents[index.doc_ids.index(page)].label}
+        for when, page in doc.see_instead
+        if page in index.doc_ids  # a check the corpus passed; an index of another corpus may lack the page
+    ]
+
+
+def see_instead_text(pointers: list[dict[str, str]]) -> str:
+    lines = "\n".join(f"- {p['when']}: xem «{p['title']}» (`{p['id']}`)" for p in pointers)
+    return f"**Nếu không đúng trường hợp của bạn:**\n{lines}" if pointers else ""
 
 
 def review_caution(doc: Document) -> str | None:
@@ -195,7 +211,7 @@ def shown_topic(result: Result) -> tuple[str, str] | None:
     return result.topic if result.abstained and not result.referrals and result.topic_close else None
 
 
-def render_card(result: Result) -> None:
+def render_card(result: Result, index: Index) -> None:
     best = result.hits[0]
     doc = best.document
     parts = []
@@ -203,6 +219,9 @@ def render_card(result: Result) -> None:
         parts.append(f"**{best.matched}**\n\n{best.answer}")
     summary = doc.section("Tóm tắt") or best.answer
     parts.append(summary)
+    pointers = see_instead_text(see_instead(doc, index))  # before the details a wrong page would bury it under
+    if pointers:
+        parts.append(pointers)
     for heading in CARD_SECTIONS.get(doc.kind, ()):
         text = doc.section(heading)
         if text:
@@ -303,9 +322,9 @@ def _topic_kind(hit: Hit) -> str:
     return "a bare topic" if hit.bare_topic in hit.document.bare_topics else "an alias"
 
 
-def ask_json(result: Result, explain: bool) -> dict:
+def ask_json(result: Result, explain: bool, index: Index) -> dict:
     """What `ask --json` prints for one result (and `ask --batch` for each line)."""
-    data = result_to_json(result)
+    data = result_to_json(result, index)
     if explain:
         for item, hit in zip(data["results"], result.hits, strict=True):
             item["explain"] = [
@@ -382,7 +401,7 @@ def ask(
             result = searcher.search(line, top_k=top_k, explain=explain)
             for note in result.notes:
                 notify(f"notice: line {number}: {note}")
-            emit_json(ask_json(result, explain))
+            emit_json(ask_json(result, explain, searcher.index))
             sys.stdout.flush()  # a caller feeding stdin line by line gets each answer at once
         return
     if query is None:
@@ -393,7 +412,7 @@ def ask(
     for note in result.notes:
         notify(f"notice: {note}")
     if json_out:
-        emit_json(ask_json(result, explain))
+        emit_json(ask_json(result, explain, searcher.index))
         return
     if not text.strip():
         out.print("Bạn hãy nhập câu hỏi, ví dụ: [italic]đăng ký tạm trú cần giấy tờ gì[/italic]")
@@ -411,7 +430,7 @@ def ask(
     else:
         if result.referral_weight >= 1.0:  # answered, but the question asks about another agency's matter too
             render_referrals(result)
-        render_card(result)
+        render_card(result, searcher.index)
         render_others(result.hits[1:], "Kết quả khác")
     if explain:
         render_explain(result)
@@ -541,6 +560,7 @@ def show(
                 "review_by": doc.review_by or None,
                 "review_note": doc.review_note or None,
                 "caution": review_caution(doc),
+                "see_instead": see_instead(doc, idx),
             }
         )
         return
@@ -549,6 +569,9 @@ def show(
         lines.append("Còn gọi là: " + ", ".join(doc.aliases))
     for s in doc.sections:
         lines.append(f"## {s.heading}\n{s.text}")
+    pointers = see_instead_text(see_instead(doc, idx))
+    if pointers:
+        lines.append(pointers)
     if doc.sources:
         lines.append("## Nguồn\n" + "\n".join(f"- {s.title} {s.date} — {s.url}" for s in doc.sources))
     print_page(doc, lines, subtitle=doc.id)
@@ -657,6 +680,8 @@ def _print_metrics(report: dict) -> None:
     ):
         ci = mt.get(f"{key}_ci95")
         table.add_row(key, f"{mt[key]:.4f}" + (f"  [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else ""))
+        if key == "accuracy_at_1" and "reached_at_1" in mt:  # the first page right, or pointing to it
+            table.add_row("reached_at_1", f"{mt['reached_at_1']:.4f}")
     out.print(table)
     types = Table(title="accuracy@1 by type", title_justify="left")
     types.add_column("type")
@@ -770,7 +795,8 @@ def eval_(
         queries = ev.with_slips(queries, typos)
     searcher = Searcher(idx)
     full = ev.run_system("full pipeline", ev.searcher_system(searcher), queries, searcher.config.threshold)
-    results = [ev.evaluate(full, categories)]
+    pointers = {d.id: tuple(page for _, page in d.see_instead) for d in idx.documents if d.see_instead}
+    results = [ev.evaluate(full, categories, pointers=pointers or None)]
     dev = None
     if ablations or report:
         dev = _dev_set(ev, dev_path, known, explicit=tune_on is not None)

@@ -50,9 +50,10 @@ REQUIRED_SECTIONS = {
 }
 LABEL_CHARS = 80  # an untitled FAQ row is shown by this much of its answer
 REQUIRED_FIELDS = ("id", "title", "category", "kind", "agency", "aliases", "questions", "sources", "updated")
-OPTIONAL_FIELDS = ("review_by", "review_note", "bare_topics")
+OPTIONAL_FIELDS = ("review_by", "review_note", "bare_topics", "see_instead")
 MAX_BARE_TOPIC_WORDS = 6  # a bare topic is what a message says when it names only the topic
 MIN_QUESTIONS = 8
+MAX_SEE_INSTEAD = 4  # pointers under an answer: a few, or the citizen reads none
 MIN_QAS = 4
 MAX_AGE_DAYS = 366
 REVIEW_NOTICE_DAYS = 45  # `corpus check` names a review date this close, weeks before it fails CI
@@ -101,6 +102,10 @@ class Document:
     # Labelled citizen messages this page answers (`corpus/examples/`, faq.examples): they rank the page
     # as more sample questions do; they neither decide whether to answer nor are shown.
     examples: tuple[str, ...] = ()
+    # (when, page id): the case a citizen sent here has and this page does not, and the page that
+    # answers it (`hàng xóm đánh` on the domestic-violence page -> the crime-report page). Shown under
+    # the answer, never indexed: its words describe the other page and would pull its messages here.
+    see_instead: tuple[tuple[str, str], ...] = ()
 
     def review_due(self, today: dt.date | None = None) -> bool:
         """Whether the page's `review_by` date has come: its time-limited fact may have lapsed unchecked."""
@@ -295,6 +300,7 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
         elif (today - updated).days > MAX_AGE_DAYS:
             bad("updated", f"facts last checked {updated}, over 12 months ago: re-check them", blocking=False)
     review_by, review_note = _parse_review(header, updated, today, bad)
+    see_instead = _parse_see_instead(header.get("see_instead", []), doc_id, lambda m: bad("see_instead", m))
 
     sections, qas = _parse_body(body, body_line)
     _check_sections(p, kind if kind in REQUIRED_SECTIONS else None, sections, qas, problems)
@@ -316,6 +322,7 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
         review_by=review_by,
         review_note=review_note,
         bare_topics=tuple(bare_topics),
+        see_instead=tuple(see_instead),
     )
     return _Parsed(doc, problems)
 
@@ -370,6 +377,34 @@ def _parse_review(header: dict, updated: object, today: dt.date, bad) -> tuple[s
             blocking=False,
         )
     return by.isoformat(), " ".join(note.split())
+
+
+def _parse_see_instead(value: object, own_id: str, bad) -> list[tuple[str, str]]:
+    """`{ when = "…", page = "<id>" }` entries; that each page exists is checked across the corpus
+    (`_cross_checks`), once every file is read."""
+    layout = '`see_instead` must be a list of { when = "…", page = "<id>" } entries'
+    if not isinstance(value, list):
+        bad(layout)
+        return []
+    if len(value) > MAX_SEE_INSTEAD:
+        bad(f"{len(value)} `see_instead` entries; at most {MAX_SEE_INSTEAD}, the cases citizens most often confuse")
+    out: list[tuple[str, str]] = []
+    for i, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or set(item) != {"when", "page"}:
+            bad(f'see_instead {i}: an entry is {{ when = "…", page = "<id>" }}, both and nothing else')
+            continue
+        when, page = item["when"], item["page"]
+        if not isinstance(when, str) or not when.strip():
+            bad(f"see_instead {i}: `when` must say, in words a citizen can read, which case the other page is for")
+        elif not isinstance(page, str) or not ID_PATTERN.match(page):
+            bad(f"see_instead {i}: `page` must be a page id (lower-case ASCII words joined by `-`)")
+        elif page == own_id:
+            bad(f"see_instead {i}: `page` is this page itself")
+        elif any(p == page for _, p in out):
+            bad(f"see_instead {i}: `{page}` is already pointed to; say both cases in one `when`")
+        else:
+            out.append((" ".join(when.split()), page))
+    return out
 
 
 def _parse_sources(value: object, bad) -> list[Source]:
@@ -671,6 +706,8 @@ def reviews_ahead(docs: Iterable[Document], today: dt.date | None = None, days: 
 
 def _cross_checks(docs: Iterable[Document]) -> list[Problem]:
     problems, ids, questions, bare = [], {}, {}, {}
+    docs = list(docs)
+    known = {d.id for d in docs}
     for doc in docs:
         # A FAQ row is pointed at by its own line (kept in its answer section); a procedure by its file.
         line = doc.sections[0].line if doc.kind == "faq" and doc.sections else 1
@@ -685,6 +722,9 @@ def _cross_checks(docs: Iterable[Document]) -> list[Problem]:
                 )
         if doc.kind == "faq":
             continue
+        for _, page in doc.see_instead:
+            if page not in known:
+                problems.append(Problem(doc.path, 1, f"see_instead points to `{page}`, which is no page of the corpus"))
         for q in doc.questions:
             key = " ".join(q.lower().split())
             other = questions.get(key)

@@ -267,8 +267,14 @@ def per_query(run: Run) -> list[dict[str, float]]:
     return out
 
 
-def evaluate(run: Run, categories: dict[str, str] | None = None, bootstrap: bool = True) -> dict:
-    """Every metric of a run: overall, by type and category, CIs, abstention, risk-coverage, failures."""
+def evaluate(
+    run: Run,
+    categories: dict[str, str] | None = None,
+    bootstrap: bool = True,
+    pointers: dict[str, tuple[str, ...]] | None = None,
+) -> dict:
+    """Every metric of a run: overall, by type and category, CIs, abstention, risk-coverage, failures.
+    With the pages' `pointers` (`Document.see_instead`, by page id), also `reached_at_1`."""
     categories = categories or {}
     rows = per_query(run)
     inscope = [i for i, q in enumerate(run.queries) if q.in_scope]
@@ -290,6 +296,8 @@ def evaluate(run: Run, categories: dict[str, str] | None = None, bootstrap: bool
         "out_of_scope": len(run.queries) - len(inscope),
         "threshold": run.threshold,
     }
+    if pointers is not None:
+        metrics["reached_at_1"] = reached_at_1(run, pointers)
     if bootstrap:
         for key in ("accuracy_at_1", "mrr_at_10"):
             lo, hi = m.bootstrap_ci([rows[i][key] for i in inscope])
@@ -321,6 +329,18 @@ def evaluate(run: Run, categories: dict[str, str] | None = None, bootstrap: bool
         "risk_coverage": [{"threshold": p.threshold, "coverage": p.coverage, "accuracy": p.accuracy} for p in curve],
         "failures": failures,
     }
+
+
+def reached_at_1(run: Run, pointers: dict[str, tuple[str, ...]]) -> float:
+    """Share of in-scope queries whose first page is right or names a right page among its pointers
+    (`Document.see_instead`): what a citizen reaches from the first answer, one step on. Ranking is
+    measured by accuracy@1; this measures how much of what it misses the pointers bring back."""
+    reached = [
+        bool({ranked[0], *pointers.get(ranked[0], ())} & set(q.expected)) if ranked else False
+        for q, ranked in zip(run.queries, run.ranked, strict=True)
+        if q.in_scope
+    ]
+    return m.mean([float(r) for r in reached])
 
 
 def run_to_json(run: Run, report: dict) -> dict:

@@ -77,12 +77,13 @@ from faq.topics import CHANNEL as TOPIC_CHANNEL
 from faq.topics import Topics, build_topics
 
 FORMAT = "faq-index"
+# 17: documents keep their `see_instead` pointers (shown under an answer, not indexed);
 # 16: the lexicon keeps english_only.tsv, read in messages written in English (topic examples included);
 # 15: the lexicon keeps english.tsv's forms, and the dictionary is kept for telling English messages too;
 # 14: bare topics include aliases (alias_topics); 13: a lexicon phrase inside a longer one no longer expands
 # (faq.analyzer), which the topic space's examples and messages are analysed with; 12: a second vector of
 # each page with labelled messages in the topic space
-FORMAT_VERSION = 16
+FORMAT_VERSION = 17
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -488,6 +489,7 @@ def _doc_from_json(data: dict) -> Document:
             "sections": tuple(Section(**s) for s in data["sections"]),
             "qas": tuple((q, a) for q, a in data["qas"]),
             "sources": tuple(Source(**s) for s in data["sources"]),
+            "see_instead": tuple((w, p) for w, p in data["see_instead"]),
         }
     )
 

@@ -26,8 +26,8 @@ def test_ask_json_contract(project: Paths) -> None:
     assert data["query"] == "dang ky tam tru" and data["abstained"] is False and data["fraud_signs"] == []
     assert data["confidence"] == data["results"][0]["score"] and data["referrals"] == [] and data["notes"] == []
     first = data["results"][0]
-    assert set(first) == {"id", "title", "score", "matched", "answer", "caution"}
-    assert first["id"] == "tam-tru" and first["caution"] is None
+    assert set(first) == {"id", "title", "score", "matched", "answer", "caution", "see_instead"}
+    assert first["id"] == "tam-tru" and first["caution"] is None and first["see_instead"] == []
     scores = [r["score"] for r in data["results"]]
     assert scores == sorted(scores, reverse=True)
     assert "rebuilt" in result.stderr  # the index was missing and the user is told, on stderr
@@ -190,6 +190,27 @@ def test_a_page_past_its_review_date_warns_the_citizen(project: Paths, review_by
         assert shown["caution"] == answer["caution"] and "cần được kiểm tra lại" in card
     else:
         assert answer["caution"] is None and shown["caution"] is None and "cần được kiểm tra lại" not in card
+
+
+def test_a_pages_pointer_is_shown_under_its_answer_and_leaves_the_ranking_alone(project: Paths) -> None:
+    """A citizen sent to the residence page who is really going abroad reads the way to the passport
+    page, by its title, on the card, in `show` and in what a bot gets; the pointer's words are not
+    indexed, so every score stays as it was (else a page's pointers would pull the other page's messages)."""
+    question = "đăng ký tạm trú ở đâu"
+    before = json.loads(run("ask", "--json", question).stdout)
+    page = project.corpus / "procedures" / "tam-tru.md"
+    pointer = 'see_instead = [{ when = "Người sắp đi nước ngoài cần giấy tờ xuất cảnh", page = "ho-chieu" }]\n'
+    page.write_text(page.read_text("utf-8").replace("\nupdated = ", "\n" + pointer + "updated = ", 1), "utf-8")
+    after = json.loads(run("ask", "--json", question).stdout)
+    assert [(r["id"], r["score"]) for r in after["results"]] == [(r["id"], r["score"]) for r in before["results"]]
+    title = json.loads(run("show", "--json", "ho-chieu").stdout)["title"]
+    expected = [{"when": "Người sắp đi nước ngoài cần giấy tờ xuất cảnh", "id": "ho-chieu", "title": title}]
+    assert after["results"][0]["id"] == "tam-tru" and after["results"][0]["see_instead"] == expected
+    assert json.loads(run("show", "--json", "tam-tru").stdout)["see_instead"] == expected
+    for shown in (run("ask", question).stdout, run("show", "tam-tru").stdout):
+        flat = " ".join(shown.replace("│", " ").split())
+        assert "Nếu không đúng trường hợp của bạn:" in flat, flat
+        assert "Người sắp đi nước ngoài cần giấy tờ xuất cảnh: xem «" + " ".join(title.split()) in flat
 
 
 @pytest.mark.parametrize("bad_id", ["../../etc/passwd", "nope", "/etc/passwd", ""])

@@ -88,6 +88,42 @@ RULES = [
         lambda t: t.replace('["kt3"]', '["tạm trú", "Tam tru"]'),
         "bare topic repeated",
     ),
+    ("pointer not a list", lambda t: t.replace("updated = ", 'see_instead = "ho-chieu"\nupdated = '), "list of {"),
+    (
+        "pointer without its case",
+        lambda t: t.replace("updated = ", 'see_instead = [{ page = "ho-chieu" }]\nupdated = '),
+        "see_instead 1: an entry is {",
+    ),
+    (
+        "pointer with an empty case",
+        lambda t: t.replace("updated = ", 'see_instead = [{ when = " ", page = "ho-chieu" }]\nupdated = '),
+        "`when` must say",
+    ),
+    (
+        "pointer to no id",
+        lambda t: t.replace("updated = ", 'see_instead = [{ when = "đi nước ngoài", page = "Hộ chiếu" }]\nupdated = '),
+        "must be a page id",
+    ),
+    (
+        "pointer to itself",
+        lambda t: t.replace("updated = ", 'see_instead = [{ when = "đi nước ngoài", page = "tam-tru" }]\nupdated = '),
+        "this page itself",
+    ),
+    (
+        "pointer to a missing page",
+        lambda t: t.replace("updated = ", 'see_instead = [{ when = "đi nước ngoài", page = "ho-chieu" }]\nupdated = '),
+        "points to `ho-chieu`, which is no page of the corpus",
+    ),
+    (
+        "too many pointers",
+        lambda t: t.replace(
+            "updated = ",
+            "see_instead = ["
+            + ", ".join(f'{{ when = "trường hợp {i}", page = "trang-{i}" }}' for i in range(5))
+            + "]\nupdated = ",
+        ),
+        "5 `see_instead` entries; at most 4",
+    ),
 ]
 
 
@@ -112,6 +148,18 @@ def test_empty_and_non_utf8_files(tmp_path: Path) -> None:
     text = [str(p) for p in problems]
     assert any("a.md:1: empty file" in p for p in text)
     assert any("b.md:3: not UTF-8" in p for p in text)
+
+
+def test_a_pointer_is_read_with_its_case_and_page_when_the_page_exists(tmp_path: Path) -> None:
+    folder = tmp_path / "procedures"
+    shutil.copytree(DATA / "corpus" / "procedures", folder)
+    page = folder / "tam-tru.md"
+    pointer = 'see_instead = [{ when = "sắp đi  nước ngoài", page = "ho-chieu" }]\n'
+    page.write_text(page.read_text("utf-8").replace("updated = ", pointer + "updated = ", 1), "utf-8")
+    docs, problems = check_corpus(tmp_path, today=TODAY)
+    assert problems == []
+    assert next(d for d in docs if d.id == "tam-tru").see_instead == (("sắp đi nước ngoài", "ho-chieu"),)
+    assert all(d.see_instead == () for d in docs if d.id != "tam-tru")
 
 
 def test_duplicate_ids_and_shared_questions_across_files(tmp_path: Path) -> None:

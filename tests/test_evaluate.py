@@ -96,6 +96,20 @@ def test_evaluate_on_a_hand_made_run() -> None:
     assert [f["query"] for f in report["failures"]] == ["q2", "q3"]
 
 
+def test_reached_at_1_counts_a_first_page_that_points_to_a_right_one() -> None:
+    """q2's first page `a` is wrong but points to `b`, the right one; q3's `c` points nowhere right;
+    an out-of-scope query counts for neither; without pointers the metric is not reported."""
+    rows = [
+        ("q1", ["a"], "formal", ["a", "b"], 0.9),
+        ("q2", ["b"], "typo", ["a", "b"], 0.6),
+        ("q3", ["a"], "long", ["c", "a"], 0.6),
+        ("q4", [], "out_of_scope", ["a", "b"], 0.2),
+    ]
+    pointed = evaluate(make_run(rows), bootstrap=False, pointers={"a": ("b",), "c": ("d",)})["metrics"]
+    assert pointed["accuracy_at_1"] == pytest.approx(1 / 3) and pointed["reached_at_1"] == pytest.approx(2 / 3)
+    assert "reached_at_1" not in evaluate(make_run(rows), bootstrap=False)["metrics"]
+
+
 def test_tune_threshold_respects_false_abstention_cap() -> None:
     rows = [(f"q{i}", ["a"], "formal", ["a"], 0.5 + i / 100) for i in range(40)]
     rows += [(f"o{i}", [], "out_of_scope", ["a"], 0.1 + i / 100) for i in range(10)]
