@@ -10,7 +10,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -22,7 +22,7 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from faq.corpus import CATEGORIES, FAQ_SUFFIXES, Document, check_corpus, reviews_ahead
+from faq.corpus import CATEGORIES, FAQ_SUFFIXES, Document, Source, check_corpus, reviews_ahead
 from faq.engine import Paths, build, open_index, recorded_paths
 from faq.errors import CorpusError, FaqError, UsageError
 from faq.index import Index, load_index
@@ -172,6 +172,24 @@ CARD_SECTIONS = {
     "thu-tuc": ("Hồ sơ cần chuẩn bị", "Lệ phí", "Thời hạn giải quyết", "Nơi thực hiện"),
     "canh-bao": ("Dấu hiệu nhận biết", "Cách xử lý", "Nơi trình báo"),
 }
+CARD_SOURCES = 3  # a page lists up to ~50 sources for its reviewers; an answer shows a few, `show` all
+
+
+def card_sources(sources: Sequence[Source], limit: int = CARD_SOURCES) -> tuple[list[Source], int]:
+    """The sources an answer card names, and how many it leaves to `show`.
+
+    Official ones (a `.gov.vn` site) come first, each group in the page's own order: a citizen
+    checking a fee should land on the government's text before a newspaper's summary of it.
+    """
+    official = [s for s in sources if is_official(s.url)]
+    ordered = official + [s for s in sources if not is_official(s.url)]
+    return ordered[:limit], max(0, len(ordered) - limit)
+
+
+def is_official(url: str) -> bool:
+    """Whether a source is a government site (`…gov.vn`), by its host name."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    return host == "gov.vn" or host.endswith(".gov.vn")
 
 
 def render_referrals(result: Result) -> None:
@@ -228,8 +246,10 @@ def render_card(result: Result, index: Index) -> None:
             parts.append(f"### {heading}\n{text}")
     if doc.agency:
         parts.append(f"**Cơ quan giải quyết:** {doc.agency}")
-    if doc.sources:
-        parts.append("**Nguồn:** " + "; ".join(f"{s.title or s.url} ({s.url})" for s in doc.sources))
+    shown, rest = card_sources(doc.sources)
+    if shown:
+        more = f"; và {rest} nguồn khác (`faq show {doc.id}`)" if rest else ""
+        parts.append("**Nguồn:** " + "; ".join(f"{s.title or s.url} ({s.url})" for s in shown) + more)
     print_page(doc, parts, subtitle=f"{doc.id} · điểm {best.score:.3f}")
 
 

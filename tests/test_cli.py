@@ -121,6 +121,31 @@ def test_ask_prints_an_answer_card(project: Paths) -> None:
         assert text in result.stdout
 
 
+def test_card_sources_put_official_sites_first_and_leave_the_rest_to_show() -> None:
+    from cli import card_sources, is_official
+    from faq.corpus import Source
+
+    news = [Source(f"https://bao{i}.vn/a") for i in range(3)]
+    gov = [Source("https://dichvucong.gov.vn/x"), Source("https://congan.hanoi.gov.vn:443/y")]
+    shown, rest = card_sources([news[0], gov[0], news[1], gov[1], news[2]])
+    assert shown == [gov[0], gov[1], news[0]] and rest == 2
+    assert card_sources(news[:2]) == (news[:2], 0) and card_sources([]) == ([], 0)
+    assert not is_official("https://gov.vn.example.com/x") and not is_official("https://notgov.vn/x")
+
+
+def test_ask_card_names_a_few_sources_and_show_names_them_all(project: Paths) -> None:
+    page = project.corpus / "procedures" / "tam-tru.md"
+    many = ", ".join(f'{{ url = "https://bao{i}.vn/tam-tru", title = "Báo {i}" }}' for i in range(5))
+    text = page.read_text("utf-8")
+    page.write_text(text.replace("sources = [", f"sources = [{many}, ", 1), "utf-8")
+    card = run("ask", "đăng ký tạm trú cần giấy tờ gì").stdout
+    flat = " ".join(card.replace("│", " ").split())
+    assert "Cổng DVC (test fixture)" in flat and "Báo 0" in flat and "Báo 1" in flat and "Báo 2" not in flat
+    assert "và 3 nguồn khác (faq show tam-tru)" in flat
+    shown = " ".join(run("show", "tam-tru").stdout.replace("│", " ").split())
+    assert all(f"Báo {i}" in shown for i in range(5))
+
+
 def test_ask_abstains_honestly(project: Paths) -> None:
     result = run("ask", "qwrtpz zzkx")
     assert result.exit_code == 0
