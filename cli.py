@@ -121,6 +121,9 @@ def result_to_json(result: Result, index: Index) -> dict:
         # signs of a fraud in a pasted message (corpus/lexicon/fraud_signs.tsv), to be relayed before any
         # answer: a scam that borrows a procedure's words still ranks that procedure's page first
         "fraud_signs": [{"sign": sign, "warning": warning} for sign, warning in result.fraud_signs],
+        # signs of danger (corpus/lexicon/danger_signs.tsv): the emergency numbers to relay first, whether
+        # the message was answered or declined
+        "danger_signs": [{"sign": sign, "advice": advice} for sign, advice in result.danger_signs],
         "notes": list(result.notes),
         "results": [
             {
@@ -201,6 +204,15 @@ def render_referrals(result: Result) -> None:
         example, who = topic
         note = f"Lưu ý: câu hỏi này giống một việc chưa có hướng dẫn ở đây (ví dụ: «{example}»). {who}"
         out.print(note, markup=False)
+
+
+def render_danger_signs(result: Result) -> None:
+    """The advice for the signs of danger the message shows (the emergency numbers), each once, before
+    anything else: a citizen telling of a beating must not read "I don't know" first."""
+    advice = list(dict.fromkeys(a for _, a in result.danger_signs))
+    if advice:
+        body = "\n".join(f"• {a}" for a in advice)
+        out.print(Panel(Text(body), title="[bold red]Nếu đang nguy hiểm[/bold red]", border_style="red"))
 
 
 def render_fraud_signs(result: Result) -> None:
@@ -437,6 +449,7 @@ def ask(
     if not text.strip():
         out.print("Bạn hãy nhập câu hỏi, ví dụ: [italic]đăng ký tạm trú cần giấy tờ gì[/italic]")
         return
+    render_danger_signs(result)
     render_fraud_signs(result)
     if result.abstained:
         out.print(

@@ -121,6 +121,8 @@ class Analyzer:
         self._referrals = [(term, _joint_parts(term), who) for term, who in self.lexicon.other_agencies]
         self._signs = [(term, _folded(term), warning) for term, warning in self.lexicon.fraud_signs]
         self._sign_len = max((len(t) for _, t, _ in self._signs), default=0)
+        self._dangers = [(term, _folded(term), advice) for term, advice in self.lexicon.danger_signs]
+        self._danger_len = max((len(t) for _, t, _ in self._dangers), default=0)
         # the longest phrase a synonym or referral entry holds: how far `_phrases` looks
         phrases = [t for triggers, *_ in self._synonyms for t in triggers]
         phrases += [t for _, parts, _ in self._referrals for _, t in parts]
@@ -352,6 +354,43 @@ class Analyzer:
         if unofficial_addresses(text):
             said.phrases.add(LINK_SIGN)
         return [(" ".join(term), warning) for term, t, warning in self._signs if said.names(term, t)]
+
+    def danger_signs(self, text: str) -> list[tuple[str, str]]:
+        """(sign, advice) for each sign of danger (`danger_signs.tsv`: violence, a threat, a weapon, a child
+        harmed) a message shows as typed, in lexicon order. Read apart from the ranking and from declining:
+        a message that tells of a beating must hear the emergency numbers even when no page is sure enough
+        to answer it (README, "Signs of danger")."""
+        if not self._dangers:
+            return []
+        chunk_list = self._chunks(text)
+        said = _Said(chunk_list, self._danger_len)
+        return [
+            (" ".join(term), advice)
+            for term, t, advice in self._dangers
+            if t in said.phrases and self._typed_in_place(chunk_list, term, t)
+        ]
+
+    def _typed_in_place(
+        self, chunk_list: Sequence[Sequence[str]], entry: Sequence[str], folded: tuple[str, ...]
+    ) -> bool:
+        """Whether the message holds `entry` as written or, in a message typed without any diacritics, as
+        its letters (`bop co`), not merely its letters in an accented one: `bóp có` (a wallet that has) is
+        not `bóp cổ`, `bảo hành` not `bạo hành`, `định danh, tôi` not `đánh tôi`; and not as the first half
+        of a two-syllable word of the index (`bị đánh cắp` is a theft). For a sign of danger, a wrong
+        warning is noise."""
+        n = len(entry)
+        accented = any(has_diacritics(s) for chunk in chunk_list for s in chunk)
+        for chunk in chunk_list:
+            for i in range(len(chunk) - n + 1):
+                window = chunk[i : i + n]
+                if _folded(window) != folded:
+                    continue
+                if i + n < len(chunk) and self._is_word(chunk[i + n - 1], chunk[i + n]):
+                    continue
+                # in a message typed with diacritics a plain syllable is a word of its own (`định danh, tôi`)
+                if tuple(window) == tuple(entry) or (not accented and _agrees(window, entry)):
+                    return True
+        return False
 
     def _mentions(self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...]) -> tuple[bool, bool]:
         """Whether `phrase` occurs without its last syllable being the first half of a two-syllable word

@@ -21,6 +21,8 @@ corpus/lexicon/
   fraud_signs.tsv   `sign<TAB>warning`                  (`rửa tiền`, `apk`: a pasted message that shows one gets the
                                                        warning beside its answers; `đường link lạ` also stands for
                                                        a web address outside the state's domains)
+  danger_signs.tsv  `sign<TAB>advice`                   (`bóp cổ`, `dọa giết`: a message that tells of violence or a
+                                                       threat gets the emergency numbers first, answered or not)
 All of them apply to queries only (documents are written in standard language), matched by letters
 whatever the diacritics (`ca vet`, `cà vẹt` hit `cà vẹt`), except that a rewrite takes a word typed with
 diacritics at its word: `hỏng` does not hit `hông` (faq.analyzer). Lines starting with `#` and blank lines are
@@ -51,6 +53,7 @@ LEXICON_FILES = (
     "other_topics.txt",
     "framing.txt",
     "fraud_signs.tsv",
+    "danger_signs.tsv",
 )
 
 
@@ -72,6 +75,8 @@ class Lexicon:
     english_only: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     # fraud_signs.tsv: (sign, warning shown to citizens as written); they do not change the ranking
     fraud_signs: tuple[tuple[tuple[str, ...], str], ...] = ()
+    # danger_signs.tsv: (sign, advice shown to citizens as written); they do not change the ranking either
+    danger_signs: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     def topic_examples(self) -> list[tuple[str, str]]:
         """(who handles it, example question) for every example, in file order: the columns of the
@@ -92,6 +97,7 @@ class Lexicon:
             "english": [" ".join(p) for p in self.english],
             "english_only": [[" ".join(a), " ".join(b)] for a, b in self.english_only],
             "fraud_signs": [[" ".join(a), b] for a, b in self.fraud_signs],
+            "danger_signs": [[" ".join(a), b] for a, b in self.danger_signs],
         }
 
     @classmethod
@@ -109,6 +115,7 @@ class Lexicon:
             english=tuple(tuple(p.split()) for p in data.get("english", [])),
             english_only=tuple((tuple(a.split()), tuple(b.split())) for a, b in data.get("english_only", [])),
             fraud_signs=tuple((tuple(a.split()), b) for a, b in data.get("fraud_signs", [])),
+            danger_signs=tuple((tuple(a.split()), b) for a, b in data.get("danger_signs", [])),
         )
 
 
@@ -226,9 +233,9 @@ def parse_referrals(path: Path, problems: list[str]) -> list[tuple[tuple[str, ..
     )
 
 
-def parse_signs(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], str]]:
-    """`sign<TAB>warning` lines: the second column is shown to citizens as written."""
-    return _pairs(path, problems, "sign<TAB>warning", phrase_target=False)  # type: ignore[return-value]
+def parse_signs(path: Path, problems: list[str], shown: str = "warning") -> list[tuple[tuple[str, ...], str]]:
+    """`sign<TAB>warning` (or `sign<TAB>advice`) lines: the second column is shown to citizens as written."""
+    return _pairs(path, problems, f"sign<TAB>{shown}", phrase_target=False)  # type: ignore[return-value]
 
 
 def parse_units(path: Path, problems: list[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -350,6 +357,7 @@ def _parse_lexicon(directory: Path) -> Lexicon:
     topics = read("other_topics.txt", parse_topics)
     framing = read("framing.txt", parse_wordlist)
     signs = read("fraud_signs.tsv", parse_signs)
+    dangers = read("danger_signs.tsv", partial(parse_signs, shown="advice"))
     if problems:
         raise CorpusError(f"{len(problems)} problem(s) in the lexicon {directory}", problems)
     return Lexicon(
@@ -365,4 +373,5 @@ def _parse_lexicon(directory: Path) -> Lexicon:
         english=tuple(src for src, _ in english),
         english_only=tuple(english_only),
         fraud_signs=tuple(signs),
+        danger_signs=tuple(dangers),
     )

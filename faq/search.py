@@ -86,6 +86,9 @@ class Result:
     # (sign, warning): signs of a fraud the message shows (corpus/lexicon/fraud_signs.tsv); they do not
     # change the ranking, they are said beside it (faq.analyzer.Analyzer.fraud_signs)
     fraud_signs: tuple[tuple[str, str], ...] = ()
+    # (sign, advice): signs of danger the message shows (corpus/lexicon/danger_signs.tsv), said before any
+    # answer or decline, never read by the ranking (faq.analyzer.Analyzer.danger_signs)
+    danger_signs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -518,6 +521,7 @@ class Searcher:
             self.english_factor(qv),
             base,
             tuple(self.analyzer.fraud_signs(text)),
+            tuple(self.analyzer.danger_signs(text)),
         )
 
     def _question_rows(self, d: int) -> np.ndarray:

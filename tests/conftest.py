@@ -19,7 +19,7 @@ from faq.index import Index
 DATA = Path(__file__).parent / "data"
 # the keys of `ask --json`'s object: README "CLI reference" documents them, and a bot relies on them
 ASK_JSON_KEYS = frozenset(
-    {"query", "abstained", "confidence", "referrals", "similar_to", "fraud_signs", "notes", "results"}
+    {"query", "abstained", "confidence", "referrals", "similar_to", "fraud_signs", "danger_signs", "notes", "results"}
 )
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 

@@ -295,6 +295,19 @@ def test_the_core_of_a_message_sets_aside_stop_words_and_framing_words() -> None
     )
 
 
+def test_danger_signs_are_phrases_as_written_or_typed_without_any_diacritics() -> None:
+    """tests/data/corpus/lexicon/danger_signs.tsv. A message typed with diacritics must hold the sign as
+    written (`bóp có tiền`, a wallet that has money, is not `bóp cổ`; nor `định danh, bị` ...); one typed
+    without any may hold its letters; each advice comes with its sign, in the lexicon's order."""
+    a = analyzer()
+    both = [("bóp cổ", "Gọi ngay 113."), ("xâm hại", "Gọi 111.")]
+    assert a.danger_signs("chồng em bóp cổ em, con bị xâm hại") == both
+    assert [s for s, _ in a.danger_signs("chong em say ruou roi bop co em")] == ["bóp cổ"]
+    assert a.danger_signs("em làm rơi cái bóp có căn cước và bằng lái") == []
+    assert a.danger_signs("tài khoản định danh bị danh sách chặn") == []
+    assert a.danger_signs("đăng ký tạm trú cần giấy tờ gì") == []
+
+
 def test_fraud_signs_are_phrases_as_typed_and_addresses_outside_the_states_domains() -> None:
     """Matched by letters whatever the diacritics, in the lexicon's order, on what the citizen typed:
     `stk` is a sign, a bank's `số tài khoản` (what `stk` is read as) is not; a web address outside

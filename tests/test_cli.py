@@ -61,6 +61,28 @@ def test_ask_warns_of_a_frauds_signs_before_the_answer_and_leaves_the_ranking_al
     assert [(r["id"], r["score"]) for r in without["results"]] == [(r["id"], r["score"]) for r in data["results"]]
 
 
+def test_ask_gives_the_emergency_numbers_first_answered_or_declined_and_leaves_the_ranking_alone(
+    project: Paths,
+) -> None:
+    """A message telling of violence (danger_signs.tsv) gets the advice before anything else, in the card
+    and in `ask --json`, whether it is answered or declined; without the file every page, score and the
+    decision to decline are the same."""
+    told = "ổng bóp cổ tui"
+    data = json.loads(run("ask", "--json", told).stdout)
+    assert data["danger_signs"] == [{"sign": "bóp cổ", "advice": "Gọi ngay 113."}]
+    assert data["abstained"]  # no page of the test corpus answers it: the advice still comes
+    shown = " ".join(run("ask", told).stdout.split())
+    assert shown.startswith("╭") and "Nếu đang nguy hiểm" in shown[:200]
+    assert shown.index("Gọi ngay 113.") < shown.index("Xin lỗi, tôi chưa có thông tin chắc chắn")
+    answered = " ".join(run("ask", "chồng em say rượu bóp cổ em, em sợ quá phải làm sao").stdout.split())
+    assert "· điểm" in answered and answered.index("Gọi ngay 113.") < answered.index("· điểm")  # before the card
+    assert json.loads(run("ask", "--json", "đăng ký tạm trú cần giấy tờ gì").stdout)["danger_signs"] == []
+    (project.lexicon / "danger_signs.tsv").unlink()
+    without = json.loads(run("ask", "--json", told).stdout)
+    assert without["danger_signs"] == [] and without["abstained"] == data["abstained"]
+    assert [(r["id"], r["score"]) for r in without["results"]] == [(r["id"], r["score"]) for r in data["results"]]
+
+
 TAX = "nhà em cho sinh viên thuê trọ thì kê khai đóng thuế ở đâu"  # like the tax examples, naming no listed term
 
 

@@ -80,6 +80,16 @@ def test_fraud_signs_have_file_and_line_errors_and_their_warnings_kept_as_writte
     assert load_lexicon(tmp_path).fraud_signs == ((("rửa", "tiền"), "Công an không yêu cầu chuyển tiền."),)
 
 
+def test_danger_signs_have_file_and_line_errors_and_their_advice_kept_as_written(tmp_path: Path) -> None:
+    write(tmp_path, "danger_signs.tsv", "bóp cổ\tGọi ngay 113.\nchỉ một cột\n")
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(tmp_path)
+    expected = f"{tmp_path / 'danger_signs.tsv'}:2: expected two columns `sign<TAB>advice`"
+    assert info.value.problems[0].startswith(expected)
+    write(tmp_path, "danger_signs.tsv", "Bóp Cổ\tGọi ngay 113.\n")
+    assert load_lexicon(tmp_path).danger_signs == ((("bóp", "cổ"), "Gọi ngay 113."),)
+
+
 def test_non_utf8_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "rewrites.tsv").write_bytes("ko\tkhông\n".encode("utf-16"))
     with pytest.raises(CorpusError) as info:
