@@ -376,7 +376,7 @@ class Analyzer:
         """Whether the message holds `entry` as written or, in a message typed without any diacritics, as
         its letters (`bop co`), not merely its letters in an accented one: `bóp có` (a wallet that has) is
         not `bóp cổ`, `bảo hành` not `bạo hành`, `định danh, tôi` not `đánh tôi`; and not as the first half
-        of a two-syllable word of the index (`bị đánh cắp` is a theft). For a sign of danger, a wrong
+        of a two-syllable word of the index (`bị đánh giá` is no beating). For a sign of danger, a wrong
         warning is noise."""
         n = len(entry)
         accented = any(has_diacritics(s) for chunk in chunk_list for s in chunk)
@@ -388,7 +388,7 @@ class Analyzer:
                 if i + n < len(chunk) and self._is_word(chunk[i + n - 1], chunk[i + n]):
                     continue
                 # in a message typed with diacritics a plain syllable is a word of its own (`định danh, tôi`)
-                if tuple(window) == tuple(entry) or (not accented and _agrees(window, entry)):
+                if not accented or tuple(window) == tuple(entry):
                     return True
         return False
 
