@@ -28,6 +28,7 @@ from faq.errors import CorpusError, FaqError, UsageError
 from faq.index import Index, load_index
 from faq.search import Hit, Result, Searcher
 from faq.storage import live_build
+from faq.text import is_official_host
 
 app = typer.Typer(
     help="Vietnamese FAQ search for police administrative procedures.",
@@ -181,8 +182,9 @@ CARD_SOURCES = 3  # a page lists up to ~50 sources for its reviewers; an answer 
 def card_sources(sources: Sequence[Source], limit: int = CARD_SOURCES) -> tuple[list[Source], int]:
     """The sources an answer card names, and how many it leaves to `show`.
 
-    Official ones (a `.gov.vn` site) come first, each group in the page's own order: a citizen
-    checking a fee should land on the government's text before a newspaper's summary of it.
+    Official ones (the state's own sites, `faq.text.OFFICIAL_DOMAINS`) come first, each group in the
+    page's own order: a citizen checking a fee should land on the government's text before a
+    newspaper's summary of it.
     """
     official = [s for s in sources if is_official(s.url)]
     ordered = official + [s for s in sources if not is_official(s.url)]
@@ -190,9 +192,8 @@ def card_sources(sources: Sequence[Source], limit: int = CARD_SOURCES) -> tuple[
 
 
 def is_official(url: str) -> bool:
-    """Whether a source is a government site (`…gov.vn`), by its host name."""
-    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
-    return host == "gov.vn" or host.endswith(".gov.vn")
+    """Whether a source is one of the state's own sites, by its host name (`is_official_host`)."""
+    return is_official_host(url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower())
 
 
 def render_referrals(result: Result) -> None:

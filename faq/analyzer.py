@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import NamedTuple, TypeVar
 
 from faq.config import AnalyzerConfig
@@ -362,42 +362,39 @@ class Analyzer:
         to answer it (README, "Signs of danger")."""
         if not self._dangers:
             return []
+        # A sign counts as written or, in a message typed without any diacritics, by its letters (`bop
+        # co`): in an accented message a plain syllable is a word of its own, so `bóp có` (a wallet that
+        # has) is not `bóp cổ`, `bảo hành` not `bạo hành`, `định danh, tôi` not `đánh tôi`; nor where it
+        # begins a longer word of the index (`bị đánh giá` is no beating). A wrong warning is noise.
         chunk_list = self._chunks(text)
-        said = _Said(chunk_list, self._danger_len)
+        phrases = _phrases(chunk_list, self._danger_len)
+        accented = any(has_diacritics(s) for chunk in chunk_list for s in chunk)
         return [
             (" ".join(term), advice)
             for term, t, advice in self._dangers
-            if t in said.phrases and self._typed_in_place(chunk_list, term, t)
+            if t in phrases
+            and any(
+                not accented or tuple(chunk[i : i + len(t)]) == term for chunk, _, i in self._occurrences(chunk_list, t)
+            )
         ]
-
-    def _typed_in_place(
-        self, chunk_list: Sequence[Sequence[str]], entry: Sequence[str], folded: tuple[str, ...]
-    ) -> bool:
-        """Whether the message holds `entry` as written or, in a message typed without any diacritics, as
-        its letters (`bop co`), not merely its letters in an accented one: `bóp có` (a wallet that has) is
-        not `bóp cổ`, `bảo hành` not `bạo hành`, `định danh, tôi` not `đánh tôi`; and not as the first half
-        of a two-syllable word of the index (`bị đánh giá` is no beating). For a sign of danger, a wrong
-        warning is noise."""
-        n = len(entry)
-        accented = any(has_diacritics(s) for chunk in chunk_list for s in chunk)
-        for chunk in chunk_list:
-            for i in range(len(chunk) - n + 1):
-                window = chunk[i : i + n]
-                if _folded(window) != folded:
-                    continue
-                if i + n < len(chunk) and self._is_word(chunk[i + n - 1], chunk[i + n]):
-                    continue
-                # in a message typed with diacritics a plain syllable is a word of its own (`định danh, tôi`)
-                if not accented or tuple(window) == tuple(entry):
-                    return True
-        return False
 
     def _mentions(self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...]) -> tuple[bool, bool]:
         """Whether `phrase` occurs without its last syllable being the first half of a two-syllable word
         of the index (`mất điện` in `mất điện thoại`), and whether one such occurrence has no mark of being
         done (`_done`). Syllables typed with diacritics are compared as typed (`điện từ` is not `điện tử`)."""
-        n = len(phrase)
         named = False
+        for chunk, folded, i in self._occurrences(chunk_list, phrase):
+            if not _done(chunk, folded, i, len(phrase)):
+                return True, True
+            named = True
+        return named, False
+
+    def _occurrences(
+        self, chunk_list: Sequence[Sequence[str]], phrase: tuple[str, ...]
+    ) -> Iterator[tuple[Sequence[str], tuple[str, ...], int]]:
+        """(chunk, the chunk folded, start) for each place the folded `phrase` occurs whose last syllable
+        is not the first half of a two-syllable word of the index (`mất điện` in `mất điện thoại`)."""
+        n = len(phrase)
         for chunk in chunk_list:
             folded = _folded(chunk)
             for i in range(len(folded) - n + 1):
@@ -405,10 +402,7 @@ class Analyzer:
                     continue
                 if i + n < len(chunk) and self._is_word(chunk[i + n - 1], chunk[i + n]):
                     continue
-                if not _done(chunk, folded, i, n):
-                    return True, True
-                named = True
-        return named, False
+                yield chunk, folded, i
 
     def _is_word(self, first: str, second: str) -> bool:
         if has_diacritics(first) and has_diacritics(second):

@@ -145,7 +145,12 @@ def unofficial_addresses(text: str) -> list[str]:
     """The hosts of the web addresses a message holds outside the state's domains (`OFFICIAL_DOMAINS`):
     a link to follow in a pasted message is the commonest sign of a fraud, and an official one is not."""
     hosts = (m.group(1).lower() for m in _WEB_ADDRESS.finditer(text))
-    return [h for h in hosts if not any(h == d or h.endswith("." + d) for d in OFFICIAL_DOMAINS)]
+    return [h for h in hosts if not is_official_host(h)]
+
+
+def is_official_host(host: str) -> bool:
+    """Whether a host name (lower-case) is one of the state's own sites (`OFFICIAL_DOMAINS`) or under one."""
+    return any(host == d or host.endswith("." + d) for d in OFFICIAL_DOMAINS)
 
 
 def syllables(chunk: str) -> list[str]:
