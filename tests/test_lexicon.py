@@ -407,6 +407,8 @@ def test_english_forms_are_kept_apart_and_survive_the_index(tmp_path: Path) -> N
         ("ad ơi cho mk hỏi đk tạm trú online trên vneid đc ko", False),  # teencode: lexicon forms
         ("làm thẻ tạm trú TRC ạ", False),  # one English word among Vietnamese ones
         ("passport renewal", False),  # under three words: too few to tell
+        ("x7qk zzpw wmnvot rqquuiq xhskfh", False),  # a pasted key: unknown words, none an English entry
+        ("def f(x): return x[1] + b[2] if a1 else None", False),  # code: nothing says English
     ],
 )
 def test_a_message_is_told_english_by_its_words(project_analyzer, asked: str, english: bool) -> None:
