@@ -124,6 +124,7 @@ class Analyzer:
         self._sign_len = max((len(t) for _, t, _ in self._signs), default=0)
         self._dangers = [(term, _folded(term), advice) for term, advice in self.lexicon.danger_signs]
         self._danger_len = max((len(t) for _, t, _ in self._dangers), default=0)
+        self._not_danger = [(phrase, _folded(phrase)) for phrase in self.lexicon.not_danger]
         # the longest phrase a synonym or referral entry holds: how far `_phrases` looks
         phrases = [t for triggers, *_ in self._synonyms for t in triggers]
         phrases += [t for _, parts, _ in self._referrals for _, t in parts]
@@ -369,16 +370,32 @@ class Analyzer:
         # A sign counts as written or, in a message typed without any diacritics, by its letters (`bop
         # co`): in an accented message a plain syllable is a word of its own, so `bóp có` (a wallet that
         # has) is not `bóp cổ`, `bảo hành` not `bạo hành`, `định danh, tôi` not `đánh tôi`; nor where it
-        # begins a longer word of the index (`bị đánh giá` is no beating). A wrong warning is noise.
+        # begins a longer word of the index (`bị đánh giá` is no beating), nor inside a phrase the
+        # lexicon says tells of no danger, found by the same rule (`bị đánh cắp`, `tên bị đánh sai`). A
+        # wrong warning is noise.
         chunk_list = self._chunks(text)
         phrases = _phrases(chunk_list, self._danger_len)
         accented = any(has_diacritics(s) for chunk in chunk_list for s in chunk)
+
+        def said(
+            chunk: Sequence[str], folded: tuple[str, ...], i: int, term: tuple[str, ...], t: tuple[str, ...]
+        ) -> bool:
+            return folded[i : i + len(t)] == t and (not accented or tuple(chunk[i : i + len(t)]) == term)
+
+        def counts(chunk: Sequence[str], folded: tuple[str, ...], i: int, n: int) -> bool:
+            return not any(
+                said(chunk, folded, j, phrase, f)
+                for phrase, f in self._not_danger
+                for j in range(max(0, i - len(f) + 1), i + n)
+            )
+
         return [
             (" ".join(term), advice)
             for term, t, advice in self._dangers
             if t in phrases
             and any(
-                not accented or tuple(chunk[i : i + len(t)]) == term for chunk, _, i in self._occurrences(chunk_list, t)
+                said(chunk, folded, i, term, t) and counts(chunk, folded, i, len(t))
+                for chunk, folded, i in self._occurrences(chunk_list, t)
             )
         ]
 

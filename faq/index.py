@@ -77,6 +77,7 @@ from faq.topics import CHANNEL as TOPIC_CHANNEL
 from faq.topics import Topics, build_topics
 
 FORMAT = "faq-index"
+# 19: the lexicon keeps danger_signs.tsv's `-` phrases, which tell of no danger (older code would show `-`);
 # 18: the lexicon keeps danger_signs.tsv (emergency advice said before any answer, not read by ranking);
 # 17: documents keep their `see_instead` pointers (shown under an answer, not indexed);
 # 16: the lexicon keeps english_only.tsv, read in messages written in English (topic examples included);
@@ -84,7 +85,7 @@ FORMAT = "faq-index"
 # 14: bare topics include aliases (alias_topics); 13: a lexicon phrase inside a longer one no longer expands
 # (faq.analyzer), which the topic space's examples and messages are analysed with; 12: a second vector of
 # each page with labelled messages in the topic space
-FORMAT_VERSION = 18
+FORMAT_VERSION = 19
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 

@@ -22,7 +22,8 @@ corpus/lexicon/
                                                        warning beside its answers; `đường link lạ` also stands for
                                                        a web address outside the state's domains)
   danger_signs.tsv  `sign<TAB>advice`                   (`bóp cổ`, `dọa giết`: a message that tells of violence or a
-                                                       threat gets the emergency numbers first, answered or not)
+                                                       threat gets the emergency numbers first, answered or not;
+                                                       `-` as the advice: no sign, though it holds one: `đánh cắp`)
 All of them apply to queries only (documents are written in standard language), matched by letters
 whatever the diacritics (`ca vet`, `cà vẹt` hit `cà vẹt`), except that a rewrite takes a word typed with
 diacritics at its word: `hỏng` does not hit `hông` (faq.analyzer). Lines starting with `#` and blank lines are
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from faq.errors import CorpusError
-from faq.text import normalize, syllables
+from faq.text import fold, normalize, syllables
 
 LEXICON_FILES = (
     "rewrites.tsv",
@@ -77,6 +78,9 @@ class Lexicon:
     fraud_signs: tuple[tuple[tuple[str, ...], str], ...] = ()
     # danger_signs.tsv: (sign, advice shown to citizens as written); they do not change the ranking either
     danger_signs: tuple[tuple[tuple[str, ...], str], ...] = ()
+    # danger_signs.tsv's `-` lines: phrases that hold a sign and tell of no danger (`bị đánh cắp`, `bị
+    # đánh sai tên`); a sign inside one does not count
+    not_danger: tuple[tuple[str, ...], ...] = ()
 
     def topic_examples(self) -> list[tuple[str, str]]:
         """(who handles it, example question) for every example, in file order: the columns of the
@@ -98,6 +102,7 @@ class Lexicon:
             "english_only": [[" ".join(a), " ".join(b)] for a, b in self.english_only],
             "fraud_signs": [[" ".join(a), b] for a, b in self.fraud_signs],
             "danger_signs": [[" ".join(a), b] for a, b in self.danger_signs],
+            "not_danger": [" ".join(p) for p in self.not_danger],
         }
 
     @classmethod
@@ -116,10 +121,11 @@ class Lexicon:
             english_only=tuple((tuple(a.split()), tuple(b.split())) for a, b in data.get("english_only", [])),
             fraud_signs=tuple((tuple(a.split()), b) for a, b in data.get("fraud_signs", [])),
             danger_signs=tuple((tuple(a.split()), b) for a, b in data.get("danger_signs", [])),
+            not_danger=tuple(tuple(p.split()) for p in data.get("not_danger", [])),
         )
 
 
-DELETE = "-"  # the rewrite target that removes the phrase from the question
+DELETE = "-"  # a rewrite target: removes the phrase; a danger sign's advice: no sign (parse_danger_signs)
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -233,9 +239,51 @@ def parse_referrals(path: Path, problems: list[str]) -> list[tuple[tuple[str, ..
     )
 
 
-def parse_signs(path: Path, problems: list[str], shown: str = "warning") -> list[tuple[tuple[str, ...], str]]:
-    """`sign<TAB>warning` (or `sign<TAB>advice`) lines: the second column is shown to citizens as written."""
-    return _pairs(path, problems, f"sign<TAB>{shown}", phrase_target=False)  # type: ignore[return-value]
+def parse_signs(path: Path, problems: list[str]) -> list[tuple[tuple[str, ...], str]]:
+    """`sign<TAB>warning` lines: the second column is shown to citizens as written."""
+    seen: dict[tuple[str, ...], tuple[Path, int]] = {}
+    pairs = _pairs(path, problems, "sign<TAB>warning", phrase_target=False, seen=seen)
+    for key, warning in pairs:
+        if warning == DELETE:  # shown as written, a lone `-` would reach citizens as their warning
+            problems.append(f"{path}:{seen[key][1]}: `-` (no sign) is for danger_signs.tsv; write the warning")
+    return [(key, str(warning)) for key, warning in pairs if warning != DELETE]
+
+
+def parse_danger_signs(
+    path: Path, problems: list[str]
+) -> tuple[list[tuple[tuple[str, ...], str]], list[tuple[str, ...]]]:
+    """`sign<TAB>advice` lines, the advice shown as written, and `phrase<TAB>-` lines: phrases that hold a
+    sign and tell of no danger (`đánh cắp` in `bị đánh cắp`). Such a phrase must share words with a sign
+    of the file, or a typo in it would keep the false warning unnoticed, and be more than the sign, or it
+    would silence the sign everywhere."""
+    seen: dict[tuple[str, ...], tuple[Path, int]] = {}
+    pairs = _pairs(path, problems, "sign<TAB>advice", phrase_target=False, deletable=True, seen=seen)
+    signs = [(key, str(advice)) for key, advice in pairs if advice != ()]
+    excused = [key for key, advice in pairs if advice == ()]
+    for phrase in excused:
+        where = f"{path}:{seen[phrase][1]}: `{' '.join(phrase)}`"
+        inside = next((sign for sign, _ in signs if _holds(_folded(sign), _folded(phrase))), None)
+        if inside:  # it would silence the sign itself, not one use of it
+            problems.append(f"{where} lies within the sign `{' '.join(inside)}`; delete the sign instead")
+        elif not any(_overlap(_folded(phrase), _folded(sign)) for sign, _ in signs):
+            problems.append(f"{where} holds no sign of the file to excuse")
+    return signs, excused
+
+
+def _folded(phrase: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fold(s) for s in phrase)
+
+
+def _holds(long_: tuple[str, ...], short: tuple[str, ...]) -> bool:
+    return any(long_[i : i + len(short)] == short for i in range(len(long_) - len(short) + 1))
+
+
+def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two phrases can share syllables where both occur: one holds the other, or one ends as
+    the other begins (`bị đánh`, `đánh cắp`)."""
+    if _holds(a, b) or _holds(b, a):
+        return True
+    return any(a[-k:] == b[:k] or b[-k:] == a[:k] for k in range(1, min(len(a), len(b)) + 1))
 
 
 def parse_units(path: Path, problems: list[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -357,7 +405,7 @@ def _parse_lexicon(directory: Path) -> Lexicon:
     topics = read("other_topics.txt", parse_topics)
     framing = read("framing.txt", parse_wordlist)
     signs = read("fraud_signs.tsv", parse_signs)
-    dangers = read("danger_signs.tsv", partial(parse_signs, shown="advice"))
+    dangers, not_danger = read("danger_signs.tsv", parse_danger_signs) or ([], [])
     if problems:
         raise CorpusError(f"{len(problems)} problem(s) in the lexicon {directory}", problems)
     return Lexicon(
@@ -374,4 +422,5 @@ def _parse_lexicon(directory: Path) -> Lexicon:
         english_only=tuple(english_only),
         fraud_signs=tuple(signs),
         danger_signs=tuple(dangers),
+        not_danger=tuple(not_danger),
     )

@@ -77,6 +77,24 @@ def test_project_lexicon_reads_mk_by_context() -> None:
     assert a.prepare("mk muốn làm hộ chiếu", query=True)[0] == ["mình", "muốn", "làm", "hộ", "chiếu"]
 
 
+def test_project_danger_signs_excuse_words_that_tell_of_no_beating() -> None:
+    """`đánh` is also typing, stealing, waking: `tên bị đánh sai` must not tell a citizen to call 113, and
+    is read as what it means (`trộm cắp`), while a beating in the same words still warns."""
+    a = Analyzer(AnalyzerConfig(), load_lexicon(Path(__file__).parent.parent / "corpus" / "lexicon"))
+    for calm in (
+        "tên trên thẻ căn cước bị đánh sai dấu",
+        "ten bi danh sai",
+        "tài khoản zalo bị đánh cắp",
+        "đêm nào cũng bị đánh thức lúc 2h",
+        "chồng hay đánh bài thua nợ",
+        "bị đánh lừa chuyển tiền",
+    ):
+        assert a.danger_signs(calm) == [], calm
+    for danger in ("tôi bị đánh rớt răng", "bi danh may lan roi", "tôi bị đánh rồi bị đánh cắp ví"):
+        assert a.danger_signs(danger), danger
+    assert a.prepare("tôi bị đánh cắp thông tin", query=True)[0][:4] == ["tôi", "bị", "trộm", "cắp"]
+
+
 def test_rewrites_take_a_word_typed_with_diacritics_at_its_word() -> None:
     """A rewrite replaces what was typed: `hỏng` (broken) must not become `không` through a teencode entry
     `hông`, though `hong`, typed without any diacritics, may. Expansions and referrals only add, so they
@@ -306,6 +324,17 @@ def test_danger_signs_are_phrases_as_written_or_typed_without_any_diacritics() -
     assert a.danger_signs("em làm rơi cái bóp có căn cước và bằng lái") == []
     assert a.danger_signs("tài khoản định danh bị danh sách chặn") == []
     assert a.danger_signs("đăng ký tạm trú cần giấy tờ gì") == []
+
+
+def test_a_sign_inside_a_phrase_that_tells_of_no_danger_does_not_count() -> None:
+    """`đánh cắp<TAB>-` in the test lexicon: `bị đánh cắp` (stolen) is no beating, typed with or without
+    diacritics, but the same sign elsewhere in the message still counts, and the phrase is no sign."""
+    a = analyzer()
+    assert a.danger_signs("tài khoản zalo bị đánh cắp") == []
+    assert a.danger_signs("tai khoan zalo bi danh cap") == []
+    assert a.danger_signs("nó đánh cắp điện thoại") == []
+    assert [s for s, _ in a.danger_signs("tôi bị đánh, nó còn đánh cắp điện thoại")] == ["bị đánh"]
+    assert [s for s, _ in a.danger_signs("tôi bị đánh rồi bị đánh cắp ví")] == ["bị đánh"]
 
 
 def test_fraud_signs_are_phrases_as_typed_and_addresses_outside_the_states_domains() -> None:
