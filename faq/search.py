@@ -103,6 +103,13 @@ class QueryVectors:
     core: tuple[str, ...] = ()  # the message's own diacritic-free syllables, stop words aside (bare_topic)
     english: bool = False  # written in English (faq.analyzer.ENGLISH_SHARE): confidence x english_confidence
 
+    @property
+    def asks_nothing(self) -> bool:
+        """Whether the message's own words, stop words aside, are single letters: `ok e cảm ơn`, `a ơi
+        e hỏi`, `c ơi` are chat (`e` is `em`, `a` is `anh`), not the class E licence nor the e-visa a
+        lone `e` would match; `bằng e`, `b2` still ask."""
+        return bool(self.core) and all(len(s) == 1 and s.isalpha() for s in self.core)
+
 
 # a channel's rows for the query's terms: document postings, question postings and, with labelled
 # messages (faq.examples), the questions field with them summed in (`Index.asked`; else None)
@@ -205,7 +212,7 @@ class Searcher:
             self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0, 0.0)
         )
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
-        core = self.analyzer.core(own, self._bare_length) if self._bare_length else ()
+        core = self.analyzer.core(own, max(self._bare_length, 1))  # one syllable at least: `asks_nothing`
         english = english and self.config.english_confidence != 1.0
         named_pairs = tuple((r.term, r.who) for r in named)
         return QueryVectors(terms, weights, named_pairs, weight, example, gap, like, core, english)
@@ -448,7 +455,10 @@ class Searcher:
         scaled by how much more (or less) the question is like another agency's business than ours, and
         by `english_confidence` when it is written in English (`QueryVectors.english`); at least the
         threshold when the message is a bare topic of that page (`bare_topic`): a maintainer said that page
-        answers it, however few of its words a two-word message can match (`kt3`)."""
+        answers it, however few of its words a two-word message can match (`kt3`); 0 when the message
+        asks nothing (`QueryVectors.asks_nothing`)."""
+        if qv.asks_nothing:
+            return 0.0
         discount = discounted(best, self.config.other_agency_penalty, qv.referral_weight)
         sure = discount * self.topic_factor(qv) * self.english_factor(qv)
         return max(sure, self.config.threshold) if bare else sure
@@ -484,7 +494,7 @@ class Searcher:
         qv = self.vectors(text)
         raw, questions, display, rows, own = self.score_vector(qv)
         scores, factor, bonus, first, placed = self.ordering(qv, raw, questions, rows, top_k)
-        order = [d for d in first if scores[d] > 0.0]  # nothing in common is no hit
+        order = [d for d in first if scores[d] > 0.0 and not qv.asks_nothing]  # nothing in common is no hit
         hits = tuple(
             self._hit(
                 int(d),

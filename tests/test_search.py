@@ -412,6 +412,27 @@ def test_document_postings_mark_every_document_holding_a_term_once(built) -> Non
     assert len(DOC_FIELDS) * n == fields.shape[1]
 
 
+def test_a_message_of_single_letters_asks_nothing(tmp_path) -> None:
+    """`e` is `em` in chat: `ok e cảm ơn` and `a ơi e hỏi` ask nothing, though a lone `e` matches the
+    e-visa and the class E licence; they are declined with no pretend topics, as `em cảm ơn` is, while
+    `bằng hạng e` still asks."""
+    rows = [
+        {
+            "id": "visa",
+            "question": "Xin e-visa ở đâu?",
+            "answer": "Thị thực điện tử (e-visa) xin trên cổng xuất nhập cảnh.",
+        },
+        {"id": "bang-lai", "question": "Bằng hạng E đổi sang hạng nào?", "answer": "Hạng E cũ được đổi sang hạng D."},
+    ]
+    searcher = Searcher(_faq_index(tmp_path, rows))
+    for chat in ("ok e cảm ơn", "a ơi e hỏi", "e", "E chào a"):
+        result = searcher.search(chat)
+        assert result.abstained and result.hits == () and result.confidence == 0.0, chat
+        assert searcher.assess(chat)[1] == 0.0
+    assert searcher.search("bằng hạng e").hits[0].id == "bang-lai"
+    assert searcher.search("e-visa").hits[0].id == "visa"
+
+
 def test_a_faq_file_of_answers_alone_builds_and_answers(tmp_path) -> None:
     """No entry has a question: the channels have no sample-question passages at all (once a crash)."""
     rows = [{**r, "question": ""} for r in FAQ_ROWS]
