@@ -102,13 +102,7 @@ class QueryVectors:
     topic_similarity: float = 0.0  # that example's similarity to the question (SearchConfig.topic_shown)
     core: tuple[str, ...] = ()  # the message's own diacritic-free syllables, stop words aside (bare_topic)
     english: bool = False  # written in English (faq.analyzer.ENGLISH_SHARE): confidence x english_confidence
-
-    @property
-    def asks_nothing(self) -> bool:
-        """Whether the message's own words, stop words aside, are single letters: `ok e cảm ơn`, `a ơi
-        e hỏi`, `c ơi` are chat (`e` is `em`, `a` is `anh`), not the class E licence nor the e-visa a
-        lone `e` would match; `bằng e`, `b2` still ask."""
-        return bool(self.core) and all(len(s) == 1 and s.isalpha() for s in self.core)
+    asks_nothing: bool = False  # no word but stop and framing words and single letters (`asks_nothing`)
 
 
 # a channel's rows for the query's terms: document postings, question postings and, with labelled
@@ -212,10 +206,11 @@ class Searcher:
             self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0, 0.0)
         )
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
-        core = self.analyzer.core(own, max(self._bare_length, 1))  # one syllable at least: `asks_nothing`
+        core = self.analyzer.core(own, self._bare_length) if self._bare_length else ()
         english = english and self.config.english_confidence != 1.0
         named_pairs = tuple((r.term, r.who) for r in named)
-        return QueryVectors(terms, weights, named_pairs, weight, example, gap, like, core, english)
+        nothing = asks_nothing(core or self.analyzer.core(own))  # () is also "too long for a bare topic"
+        return QueryVectors(terms, weights, named_pairs, weight, example, gap, like, core, english, nothing)
 
     def bare_topic(self, qv: QueryVectors) -> tuple[int, str] | None:
         """(document, phrase) when the message is only a bare topic a document lists
@@ -446,6 +441,8 @@ class Searcher:
     def assess(self, query: str) -> tuple[np.ndarray, float]:
         """Ranking scores of every document and the confidence in the first, as `search` judges them."""
         qv = self.vectors(query[:MAX_QUERY_CHARS])
+        if qv.asks_nothing:  # no page is a hit, as `search` shows none
+            return np.zeros(len(self.index.doc_ids)), 0.0
         raw, questions, _, rows, own = self.score_vector(qv)
         ranked, _, _, first, placed = self.ordering(qv, raw, questions, rows, 1)
         return ranked, self.confidence(float(own[first[0]]) if len(first) else 0.0, qv, placed is not None)
@@ -515,7 +512,7 @@ class Searcher:
         confidence = self.confidence(base, qv, placed is not None)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
-        topic = self.topic_of(qv)
+        topic = None if qv.asks_nothing else self.topic_of(qv)  # nothing asked is like no one's business
         return Result(
             query,
             abstained,
@@ -734,6 +731,14 @@ def effective_weights(weights: dict[str, float], words_comparable: bool) -> dict
 def _total(bonus: dict[str, np.ndarray]) -> float:
     """What a tie-break (`Searcher.tie_break`, channel -> per-term gains) adds to one document's score."""
     return sum(float(v.sum()) for v in bonus.values())
+
+
+def asks_nothing(core: Sequence[str]) -> bool:
+    """Whether a message whose own words, stop and framing words aside, are `core` asks nothing: none
+    are left (`cho hỏi thủ tục`, `nộp ở đâu`, `chào anh công an`) or only single letters (`ok e cảm ơn`,
+    `a ơi e hỏi`: `e` is `em`, `a` is `anh`, not the class E licence nor the e-visa a lone `e` would
+    match). It is declined with no pretend topics, as `em cảm ơn` is; `bằng hạng e`, `b2` still ask."""
+    return all(len(s) == 1 and s.isalpha() for s in core)
 
 
 def discounted(best, penalty: float, referral_weight):

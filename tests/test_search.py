@@ -412,10 +412,11 @@ def test_document_postings_mark_every_document_holding_a_term_once(built) -> Non
     assert len(DOC_FIELDS) * n == fields.shape[1]
 
 
-def test_a_message_of_single_letters_asks_nothing(tmp_path) -> None:
+def test_a_message_of_framing_words_or_single_letters_asks_nothing(tmp_path) -> None:
     """`e` is `em` in chat: `ok e cảm ơn` and `a ơi e hỏi` ask nothing, though a lone `e` matches the
-    e-visa and the class E licence; they are declined with no pretend topics, as `em cảm ơn` is, while
-    `bằng hạng e` still asks."""
+    e-visa and the class E licence; nor do `nộp ở đâu ạ` and `cho hỏi thủ tục`, framing words alone
+    (corpus/lexicon/framing.txt). They are declined with no pretend topics, as `em cảm ơn` is, while
+    `bằng hạng e` and `e-visa nộp ở đâu` still ask."""
     rows = [
         {
             "id": "visa",
@@ -425,12 +426,13 @@ def test_a_message_of_single_letters_asks_nothing(tmp_path) -> None:
         {"id": "bang-lai", "question": "Bằng hạng E đổi sang hạng nào?", "answer": "Hạng E cũ được đổi sang hạng D."},
     ]
     searcher = Searcher(_faq_index(tmp_path, rows))
-    for chat in ("ok e cảm ơn", "a ơi e hỏi", "e", "E chào a"):
+    for chat in ("ok e cảm ơn", "a ơi e hỏi", "e", "E chào a", "nộp ở đâu ạ", "cho hỏi thủ tục", "chào anh công an"):
         result = searcher.search(chat)
         assert result.abstained and result.hits == () and result.confidence == 0.0, chat
+        assert result.topic is None, chat
         assert searcher.assess(chat)[1] == 0.0
     assert searcher.search("bằng hạng e").hits[0].id == "bang-lai"
-    assert searcher.search("e-visa").hits[0].id == "visa"
+    assert searcher.search("e-visa nộp ở đâu").hits[0].id == "visa"
 
 
 def test_a_faq_file_of_answers_alone_builds_and_answers(tmp_path) -> None:
