@@ -90,30 +90,34 @@ def test_danger_signs_have_file_and_line_errors_and_their_advice_kept_as_written
     assert load_lexicon(tmp_path).danger_signs == ((("bóp", "cổ"), "Gọi ngay 113."),)
 
 
+def problems_of(directory: Path, name: str, text: str) -> list[str]:
+    """The problems loading a lexicon reports once `name` holds `text`."""
+    write(directory, name, text)
+    with pytest.raises(CorpusError) as info:
+        load_lexicon(directory)
+    return info.value.problems
+
+
 def test_danger_phrases_marked_dash_excuse_a_sign_they_share_words_with(tmp_path: Path) -> None:
     """`phrase<TAB>-` is no sign (its advice would be a lone `-`): it must share words with a sign of the
     file, or a typo in it would excuse nothing unnoticed, and be more than the sign, or it would silence
     it everywhere; fraud signs have no such lines."""
-    write(tmp_path, "danger_signs.tsv", "bị đánh\tGọi ngay 113.\nĐánh Cắp\t-\n# c\nđánh cáp điện\t-\nmáy tính\t-\n")
-    with pytest.raises(CorpusError) as info:
-        load_lexicon(tmp_path)
-    assert info.value.problems == [f"{tmp_path / 'danger_signs.tsv'}:5: `máy tính` holds no sign of the file to excuse"]
-    write(tmp_path, "danger_signs.tsv", "bị đánh\tGọi ngay 113.\nĐánh Cắp\t-\nbi danh\t-\n")
-    with pytest.raises(CorpusError) as info:
-        load_lexicon(tmp_path)
-    assert info.value.problems == [
-        f"{tmp_path / 'danger_signs.tsv'}:3: `bi danh` lies within the sign `bị đánh`; delete the sign instead"
+    where = tmp_path / "danger_signs.tsv"
+    typo = "bị đánh\tGọi ngay 113.\nĐánh Cắp\t-\n# c\nđánh cáp điện\t-\nmáy tính\t-\n"
+    assert problems_of(tmp_path, "danger_signs.tsv", typo) == [
+        f"{where}:5: `máy tính` holds no sign of the file to excuse"
     ]
+    within = "bị đánh\tGọi ngay 113.\nĐánh Cắp\t-\nbi danh\t-\n"
+    expected = f"{where}:3: `bi danh` lies within the sign `bị đánh`; delete the sign instead"
+    assert problems_of(tmp_path, "danger_signs.tsv", within) == [expected]
     write(tmp_path, "danger_signs.tsv", "bị đánh\tGọi ngay 113.\nĐánh Cắp\t-\n")
     lexicon = load_lexicon(tmp_path)
     assert lexicon.danger_signs == ((("bị", "đánh"), "Gọi ngay 113."),)
     assert lexicon.not_danger == (("đánh", "cắp"),)
     assert Lexicon.from_dict(lexicon.to_dict()) == lexicon
     (tmp_path / "danger_signs.tsv").unlink()
-    write(tmp_path, "fraud_signs.tsv", "rửa tiền\tKhông chuyển tiền.\nchuyển tiền\t-\n")
-    with pytest.raises(CorpusError) as info:
-        load_lexicon(tmp_path)
-    assert info.value.problems[0].startswith(f"{tmp_path / 'fraud_signs.tsv'}:2: `-` (no sign) is for danger_signs.tsv")
+    fraud = problems_of(tmp_path, "fraud_signs.tsv", "rửa tiền\tKhông chuyển tiền.\nchuyển tiền\t-\n")
+    assert fraud[0].startswith(f"{tmp_path / 'fraud_signs.tsv'}:2: `-` (no sign) is for danger_signs.tsv")
 
 
 def test_non_utf8_file_is_reported(tmp_path: Path) -> None:
