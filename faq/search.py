@@ -89,6 +89,7 @@ class Result:
     # (sign, advice): signs of danger the message shows (corpus/lexicon/danger_signs.tsv), said before any
     # answer or decline, never read by the ranking (faq.analyzer.Analyzer.danger_signs)
     danger_signs: tuple[tuple[str, str], ...] = ()
+    asks_nothing: bool = False  # no word but stop and framing words and single letters (`asks_nothing`)
 
 
 @dataclass(frozen=True)
@@ -529,6 +530,7 @@ class Searcher:
             base,
             tuple(self.analyzer.fraud_signs(text)),
             tuple(self.analyzer.danger_signs(text)),
+            qv.asks_nothing,
         )
 
     def _question_rows(self, d: int) -> np.ndarray:

@@ -472,6 +472,14 @@ def test_ask_explain_says_why_confidence_was_lowered(project: Paths) -> None:
     assert "kết hôn (in the story, not the question: half the penalty)" in story
 
 
+def test_ask_explain_says_when_a_message_asks_nothing(project: Paths) -> None:
+    """A message of single letters (`e` is chat's `em`) is declined before any page is scored, and the
+    explanation says so instead of a likeness factor nobody applied."""
+    said = run("ask", "--explain", "e").stdout
+    assert "the message asks nothing" in said and "abstained" in said and "moved:" not in said
+    assert "the message asks nothing" not in run("ask", "--explain", "đăng ký tạm trú cần giấy tờ gì").stdout
+
+
 def test_an_answer_to_a_question_that_also_asks_another_agency_says_who_handles_that(project: Paths) -> None:
     """Answered despite naming marriage in what it asks (a low threshold here), the card still tells the
     citizen who registers marriages; a marriage only told of in the story adds no such note."""
