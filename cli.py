@@ -308,7 +308,7 @@ def render_explain(result: Result) -> None:
         reasons.append(f"{like} (x{result.likeness:.3f})")
     if result.english != 1.0:  # SearchConfig.english_confidence
         reasons.append(f"written in English (x{result.english:.2f})")
-    if result.asks_nothing:  # faq.search.asks_nothing: no page was scored, whatever the factors say
+    if result.asks_nothing:  # faq.search.asks_nothing: no page is offered, whatever the factors say
         out.print(
             f"confidence {result.confidence:.4f} (the message asks nothing: no word but stop words, framing words"
             " and single letters); abstained",

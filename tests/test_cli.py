@@ -473,8 +473,8 @@ def test_ask_explain_says_why_confidence_was_lowered(project: Paths) -> None:
 
 
 def test_ask_explain_says_when_a_message_asks_nothing(project: Paths) -> None:
-    """A message of single letters (`e` is chat's `em`) is declined before any page is scored, and the
-    explanation says so instead of a likeness factor nobody applied."""
+    """A message of single letters (`e` is chat's `em`) is declined with no page offered, and the
+    explanation says so instead of a likeness factor that decided nothing."""
     said = run("ask", "--explain", "e").stdout
     assert "the message asks nothing" in said and "abstained" in said and "moved:" not in said
     assert "the message asks nothing" not in run("ask", "--explain", "đăng ký tạm trú cần giấy tờ gì").stdout
