@@ -103,7 +103,8 @@ class QueryVectors:
     topic_similarity: float = 0.0  # that example's similarity to the question (SearchConfig.topic_shown)
     core: tuple[str, ...] = ()  # the message's own diacritic-free syllables, stop words aside (bare_topic)
     english: bool = False  # written in English (faq.analyzer.ENGLISH_SHARE): confidence x english_confidence
-    asks_nothing: bool = False  # no word but stop and framing words and single letters (`asks_nothing`)
+    # no word but stop and framing words and single letters (`asks_nothing`): analysed as if empty
+    asks_nothing: bool = False
 
 
 # a channel's rows for the query's terms: document postings, question postings and, with labelled
@@ -188,6 +189,10 @@ class Searcher:
     def vectors(self, query: str) -> QueryVectors:
         """The query analysed once: its vectors per channel, channel weights and referrals."""
         own, related, english = self.analyzer.read_query(query)
+        core = self.analyzer.core(own, self._bare_length) if self._bare_length else ()
+        nothing = asks_nothing(core or self.analyzer.core(own))  # () is also "too long for a bare topic"
+        if nothing:  # read as stop words alone are: no term, no page, no other agency's likeness
+            own, related, core = [], [], ()
         chunk_list = own + related
         accented = typed_accented(query)
         typed = self.analyzer.tokens(own, query=True, accented=accented)
@@ -207,10 +212,8 @@ class Searcher:
             self.closest_topic(tokens.get(TOPIC_CHANNEL, [])) if self.config.topic_weight else (-1, 0.0, 0.0)
         )
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
-        core = self.analyzer.core(own, self._bare_length) if self._bare_length else ()
         english = english and self.config.english_confidence != 1.0
         named_pairs = tuple((r.term, r.who) for r in named)
-        nothing = asks_nothing(core or self.analyzer.core(own))  # () is also "too long for a bare topic"
         return QueryVectors(terms, weights, named_pairs, weight, example, gap, like, core, english, nothing)
 
     def bare_topic(self, qv: QueryVectors) -> tuple[int, str] | None:
@@ -442,8 +445,6 @@ class Searcher:
     def assess(self, query: str) -> tuple[np.ndarray, float]:
         """Ranking scores of every document and the confidence in the first, as `search` judges them."""
         qv = self.vectors(query[:MAX_QUERY_CHARS])
-        if qv.asks_nothing:  # no page is a hit, as `search` shows none
-            return np.zeros(len(self.index.doc_ids)), 0.0
         raw, questions, _, rows, own = self.score_vector(qv)
         ranked, _, _, first, placed = self.ordering(qv, raw, questions, rows, 1)
         return ranked, self.confidence(float(own[first[0]]) if len(first) else 0.0, qv, placed is not None)
@@ -453,10 +454,7 @@ class Searcher:
         scaled by how much more (or less) the question is like another agency's business than ours, and
         by `english_confidence` when it is written in English (`QueryVectors.english`); at least the
         threshold when the message is a bare topic of that page (`bare_topic`): a maintainer said that page
-        answers it, however few of its words a two-word message can match (`kt3`); 0 when the message
-        asks nothing (`QueryVectors.asks_nothing`)."""
-        if qv.asks_nothing:
-            return 0.0
+        answers it, however few of its words a two-word message can match (`kt3`)."""
         discount = discounted(best, self.config.other_agency_penalty, qv.referral_weight)
         sure = discount * self.topic_factor(qv) * self.english_factor(qv)
         return max(sure, self.config.threshold) if bare else sure
@@ -492,7 +490,7 @@ class Searcher:
         qv = self.vectors(text)
         raw, questions, display, rows, own = self.score_vector(qv)
         scores, factor, bonus, first, placed = self.ordering(qv, raw, questions, rows, top_k)
-        order = [d for d in first if scores[d] > 0.0 and not qv.asks_nothing]  # nothing in common is no hit
+        order = [d for d in first if scores[d] > 0.0]  # nothing in common is no hit
         hits = tuple(
             self._hit(
                 int(d),
@@ -513,7 +511,7 @@ class Searcher:
         confidence = self.confidence(base, qv, placed is not None)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
-        topic = None if qv.asks_nothing else self.topic_of(qv)  # nothing asked is like no one's business
+        topic = self.topic_of(qv)
         return Result(
             query,
             abstained,
