@@ -27,6 +27,7 @@ from faq.text import (
     char_ngrams,
     chunks,
     fold,
+    fold_syllables,
     has_diacritics,
     longest_match,
     ngrams,
@@ -103,15 +104,15 @@ class Analyzer:
         # rewrites by folded form (for the lookup), each with its entry as written (for `_agrees`)
         self._rewrites: dict[tuple[str, ...], list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for src, dst in self.lexicon.rewrites:
-            self._rewrites.setdefault(tuple(fold(s) for s in src), []).append((src, dst))
+            self._rewrites.setdefault(fold_syllables(src), []).append((src, dst))
         self._rewrite_len = max((len(k) for k in self._rewrites), default=0)
         # Expansions and referrals only add words or lower confidence, so they match by letters alone and
         # forgive a wrong tone (`bảo hiểm y tê`); rewrites replace words, so they match more strictly. A
         # one-syllable trigger is the exception (`_typed_as_meant`): its letters alone are many words.
         groups = [(term, dst) for term, dst in self.lexicon.abbreviations]  # one-way: abbreviation -> expansion
-        self._synonyms = [((_folded(src),), (dst,), False, (src,)) for src, dst in groups]
+        self._synonyms = [((fold_syllables(src),), (dst,), False, (src,)) for src, dst in groups]
         self._synonyms += [  # two-way: any term brings in the others
-            (tuple(_folded(term) for term in group), group, True, group) for group in self.lexicon.synonyms
+            (tuple(fold_syllables(term) for term in group), group, True, group) for group in self.lexicon.synonyms
         ]
         self._stop = frozenset(self.lexicon.stopwords)
         self._framing: dict[str, list[tuple[str, ...]]] = {}  # folded first syllable -> entries, longest first
@@ -120,11 +121,11 @@ class Analyzer:
         self._fixed = tuple(self.lexicon.fixed_words)
         self._memo: dict[tuple[str, ...], list[str]] = {}
         self._referrals = [(term, _joint_parts(term), who) for term, who in self.lexicon.other_agencies]
-        self._signs = [(term, _folded(term), warning) for term, warning in self.lexicon.fraud_signs]
+        self._signs = [(term, fold_syllables(term), warning) for term, warning in self.lexicon.fraud_signs]
         self._sign_len = max((len(t) for _, t, _ in self._signs), default=0)
-        self._dangers = [(term, _folded(term), advice) for term, advice in self.lexicon.danger_signs]
+        self._dangers = [(term, fold_syllables(term), advice) for term, advice in self.lexicon.danger_signs]
         self._danger_len = max((len(t) for _, t, _ in self._dangers), default=0)
-        self._not_danger = [(phrase, _folded(phrase)) for phrase in self.lexicon.not_danger]
+        self._not_danger = [(phrase, fold_syllables(phrase)) for phrase in self.lexicon.not_danger]
         # the longest phrase a synonym or referral entry holds: how far `_phrases` looks
         phrases = [t for triggers, *_ in self._synonyms for t in triggers]
         phrases += [t for _, parts, _ in self._referrals for _, t in parts]
@@ -140,8 +141,8 @@ class Analyzer:
         }
         self._units = {fold(suffix): word for suffix, word in self.lexicon.units}
         # english.tsv's forms by folded form, and the Latin-letter forms the other files know (`ko`, `cccd`)
-        self._english = frozenset(tuple(fold(s) for s in src) for src in self.lexicon.english)
-        self._english_only = {tuple(fold(s) for s in src): dst for src, dst in self.lexicon.english_only}
+        self._english = frozenset(fold_syllables(src) for src in self.lexicon.english)
+        self._english_only = {fold_syllables(src): dst for src, dst in self.lexicon.english_only}
         self._english_only_len = max(map(len, self._english_only), default=0)
         self._english_len = max(map(len, self._english), default=0)
         english = set(self.lexicon.english)
@@ -215,7 +216,7 @@ class Analyzer:
     def _folded_words(self) -> frozenset[tuple[str, ...]]:
         """The index's multi-syllable words, folded (`("can", "cuoc")`). Made on first need: only
         messages in English, and questions naming a referral term (`_is_word`), need them."""
-        return frozenset(tuple(fold(s) for s in w.split("_")) for w in self._query_words)
+        return frozenset(fold_syllables(w.split("_")) for w in self._query_words)
 
     def english_share(self, text: str) -> float:
         """The share of a message's words that are English, 0 below `ENGLISH_MIN_WORDS` words: those an
@@ -417,7 +418,7 @@ class Analyzer:
         is not the first half of a two-syllable word of the index (`mất điện` in `mất điện thoại`)."""
         n = len(phrase)
         for chunk in chunk_list:
-            folded = _folded(chunk)
+            folded = fold_syllables(chunk)
             for i in range(len(folded) - n + 1):
                 if folded[i : i + n] != phrase:
                     continue
@@ -528,14 +529,10 @@ def _agrees(typed: Sequence[str], entry: Sequence[str]) -> bool:
     return all(t == e or (t == fold(e) and not has_diacritics(t)) for t, e in zip(typed, entry, strict=True))
 
 
-def _folded(sylls: Sequence[str]) -> tuple[str, ...]:
-    return tuple(fold(s) for s in sylls)
-
-
 def _joint_parts(term: Sequence[str]) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     """A referral term's phrases (`faq.lexicon.joint_parts`), each as written and folded: all of them
     a message must name."""
-    return tuple((p, _folded(p)) for p in joint_parts(term))
+    return tuple((p, fold_syllables(p)) for p in joint_parts(term))
 
 
 def _typed_as_meant(entry: Sequence[str], typed: Collection[str]) -> bool:
@@ -595,7 +592,7 @@ def _inside_longer(
     registering), nor `mã bảo mật` what `báo mất` does. A phrase also written on its own elsewhere in
     the question still counts. `nested`: each phrase found that a longer one found could hold, with
     those longer ones (`Analyzer._holders`), so positions are looked at only when it matters."""
-    folded = [_folded(chunk) for chunk in chunk_list]
+    folded = [fold_syllables(chunk) for chunk in chunk_list]
 
     def spans(phrase: tuple[str, ...]) -> list[tuple[int, int, int]]:
         n = len(phrase)
@@ -615,7 +612,7 @@ def _phrases(chunk_list: Sequence[Sequence[str]], longest: int) -> set[tuple[str
     (which was most of a query's analysis time)."""
     out: set[tuple[str, ...]] = set()
     for chunk in chunk_list:
-        folded = _folded(chunk)
+        folded = fold_syllables(chunk)
         for i in range(len(folded)):
             out.update(folded[i : i + n] for n in range(1, min(longest, len(folded) - i) + 1))
     return out

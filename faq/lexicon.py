@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from faq.errors import CorpusError
-from faq.text import fold, normalize, syllables
+from faq.text import fold_syllables, normalize, syllables
 
 LEXICON_FILES = (
     "rewrites.tsv",
@@ -262,16 +262,12 @@ def parse_danger_signs(
     excused = [key for key, advice in pairs if advice == ()]
     for phrase in excused:
         where = f"{path}:{seen[phrase][1]}: `{' '.join(phrase)}`"
-        inside = next((sign for sign, _ in signs if _holds(_folded(sign), _folded(phrase))), None)
+        inside = next((sign for sign, _ in signs if _holds(fold_syllables(sign), fold_syllables(phrase))), None)
         if inside:  # it would silence the sign itself, not one use of it
             problems.append(f"{where} lies within the sign `{' '.join(inside)}`; delete the sign instead")
-        elif not any(_overlap(_folded(phrase), _folded(sign)) for sign, _ in signs):
+        elif not any(_overlap(fold_syllables(phrase), fold_syllables(sign)) for sign, _ in signs):
             problems.append(f"{where} holds no sign of the file to excuse")
     return signs, excused
-
-
-def _folded(phrase: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(fold(s) for s in phrase)
 
 
 def _holds(long_: tuple[str, ...], short: tuple[str, ...]) -> bool:

@@ -98,6 +98,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def fold_syllables(sylls: Sequence[str]) -> tuple[str, ...]:
+    """Each syllable folded (`fold`): how a lexicon phrase and a message's run of syllables are compared."""
+    return tuple(fold(s) for s in sylls)
+
+
 def has_diacritics(text: str) -> bool:
     """True when the text contains any non-ASCII letter (then the segmenter can be trusted)."""
     return bool(_DIACRITIC_LETTER.search(text))
