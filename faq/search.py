@@ -189,8 +189,9 @@ class Searcher:
     def vectors(self, query: str) -> QueryVectors:
         """The query analysed once: its vectors per channel, channel weights and referrals."""
         own, related, english = self.analyzer.read_query(query)
-        core = self.analyzer.core(own, self._bare_length) if self._bare_length else ()
-        nothing = asks_nothing(core or self.analyzer.core(own))  # () is also "too long for a bare topic"
+        said = self.analyzer.core(own)  # once for both: whether it asks anything, whether it is a bare topic
+        core = said if len(said) <= self._bare_length else ()
+        nothing = asks_nothing(said)
         if nothing:  # read as stop words alone are: no term, no page, no other agency's likeness
             own, related, core = [], [], ()
         chunk_list = own + related
