@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from faq.text import fold, has_diacritics
+from faq.text import fold_syllables, has_diacritics
 
 ALTERNATIVE_SHARE = 0.5  # keep a rival form when it is at least this share as frequent as the chosen one
 MAX_FORMS = 4  # candidate forms per folded word, most frequent first
@@ -56,7 +56,7 @@ class Restorer:
         for word, freq in unigrams.items():
             parts = word.split("_")
             if all(p.isalpha() for p in parts):
-                grouped[tuple(fold(p) for p in parts)].append((freq, word))
+                grouped[fold_syllables(parts)].append((freq, word))
         forms = {}
         for key, candidates in grouped.items():
             candidates.sort(key=lambda fw: (-fw[0], fw[1]))
@@ -71,7 +71,7 @@ class Restorer:
         return [self._with_rivals(w, sylls[i : i + n]) for i, n, w in words]
 
     def _candidates(self, sylls: Sequence[str], i: int, n: int) -> tuple[str, ...]:
-        key = tuple(fold(s) for s in sylls[i : i + n])
+        key = fold_syllables(sylls[i : i + n])
         found = self.forms.get(key, ())
         typed = [s if has_diacritics(s) else None for s in sylls[i : i + n]]
         if any(typed):
