@@ -293,6 +293,14 @@ def render_others(hits, title: str) -> None:
 
 
 def render_explain(result: Result) -> None:
+    if result.asks_nothing:  # faq.search.asks_nothing: no page is offered, whatever the factors say
+        out.print(
+            f"confidence {result.confidence:.4f} (the message asks nothing: no word but stop words, framing words"
+            " and single letters); abstained",
+            soft_wrap=True,
+            markup=False,
+        )
+        return
     best = result.hits[0].score if result.hits else 0.0
     named = ", ".join(term for term, _ in result.referrals)
     if named and result.referral_weight < 1.0:
@@ -308,14 +316,6 @@ def render_explain(result: Result) -> None:
         reasons.append(f"{like} (x{result.likeness:.3f})")
     if result.english != 1.0:  # SearchConfig.english_confidence
         reasons.append(f"written in English (x{result.english:.2f})")
-    if result.asks_nothing:  # faq.search.asks_nothing: no page is offered, whatever the factors say
-        out.print(
-            f"confidence {result.confidence:.4f} (the message asks nothing: no word but stop words, framing words"
-            " and single letters); abstained",
-            soft_wrap=True,
-            markup=False,
-        )
-        return
     why = "; ".join(reasons)
     first = result.hits[0] if result.hits else None
     own = result.base  # the first page's own text, before term coverage, tie-break and labelled messages
