@@ -316,6 +316,8 @@ def render_explain(result: Result) -> None:
         reasons.append(f"{like} (x{result.likeness:.3f})")
     if result.english != 1.0:  # SearchConfig.english_confidence
         reasons.append(f"written in English (x{result.english:.2f})")
+    if result.anchor != 1.0:  # SearchConfig.anchor_penalty, Document.anchors
+        reasons.append(f"names none of the first page's anchors (x{result.anchor:.2f})")
     why = "; ".join(reasons)
     first = result.hits[0] if result.hits else None
     own = result.base  # the first page's own text, before term coverage, tie-break and labelled messages

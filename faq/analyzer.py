@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, TypeVar
 
 from faq.config import AnalyzerConfig
@@ -348,6 +348,19 @@ class Analyzer:
                     out.append(Referral(" ".join(term), who, all(pending for _, pending in mentions)))
         return out
 
+    @staticmethod
+    def named_anchors(
+        chunk_list: Sequence[Sequence[str]], anchors: Mapping[int, Sequence[Phrase]], longest: int
+    ) -> frozenset[int]:
+        """The keys (pages) of `anchors` of which prepared query chunks name one phrase at least
+        (`Document.anchors`, each as `anchor_phrase` reads it), matched as the lexicon's phrases are:
+        without diacritics, whole syllables, a one-syllable phrase with diacritics only as written or typed
+        without any. `longest`: the most syllables any of the phrases has."""
+        if not anchors:
+            return frozenset()
+        said = _Said(chunk_list, longest)
+        return frozenset(k for k, phrases in anchors.items() if any(said.names(w, f) for w, f in phrases))
+
     def fraud_signs(self, text: str) -> list[tuple[str, str]]:
         """(sign, warning) for each sign of a fraud (`fraud_signs.tsv`) a message shows, in lexicon order:
         a phrase it holds as typed, before any rewrite (`stk`, not the `số tài khoản` of a bank's real
@@ -520,6 +533,15 @@ T = TypeVar("T")
 def _made(source: T | Callable[[], T], kind: type[T]) -> T:
     """A helper given ready-made, or made now by its factory (on first need: it costs tens of ms)."""
     return source if isinstance(source, kind) else source()  # type: ignore[operator]
+
+
+Phrase = tuple[tuple[str, ...], tuple[str, ...]]  # a phrase's syllables as written, and folded
+
+
+def anchor_phrase(text: str) -> Phrase:
+    """An anchor (`Document.anchors`) as `Analyzer.named_anchors` matches it: its syllables as written, and folded."""
+    written = tuple(syllables(normalize(text)))
+    return written, fold_syllables(written)
 
 
 def _agrees(typed: Sequence[str], entry: Sequence[str]) -> bool:

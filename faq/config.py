@@ -90,6 +90,10 @@ class SearchConfig:
     # declined a genuine English message in eight to fourteen. Chosen on the English messages of the
     # fiftieth held-out set. 1 = off; Vietnamese messages are never touched.
     english_confidence: float = 1.0
+    # Confidence is multiplied by (1 - this) when the page ranked first lists anchors (Document.anchors:
+    # the thing it is about, `xe` for a vehicle's transfer) and the message names none of them: a house's
+    # `sang tên`, a deposit a landlord keeps, share the page's verbs and not its object. 0 = off.
+    anchor_penalty: float = 0.0
     # Ranking: each document's score times (the share of the query's informativeness it contains)^this:
     # the idf of the query's diacritic-free terms found anywhere in the document over their total. A page
     # that matches `mất` and `báo ở đâu` but not `xe đạp điện` yields to one that has all three.

@@ -50,7 +50,7 @@ REQUIRED_SECTIONS = {
 }
 LABEL_CHARS = 80  # an untitled FAQ row is shown by this much of its answer
 REQUIRED_FIELDS = ("id", "title", "category", "kind", "agency", "aliases", "questions", "sources", "updated")
-OPTIONAL_FIELDS = ("review_by", "review_note", "bare_topics", "see_instead")
+OPTIONAL_FIELDS = ("review_by", "review_note", "bare_topics", "see_instead", "anchors")
 MAX_BARE_TOPIC_WORDS = 6  # a bare topic is what a message says when it names only the topic
 MIN_QUESTIONS = 8
 MAX_SEE_INSTEAD = 4  # pointers under an answer: a few, or the citizen reads none
@@ -106,6 +106,11 @@ class Document:
     # answers it (`hàng xóm đánh` on the domestic-violence page -> the crime-report page). Shown under
     # the answer, never indexed: its words describe the other page and would pull its messages here.
     see_instead: tuple[tuple[str, str], ...] = ()
+    # Words a message about this page names at least one of (`xe`, `ô tô`, `cà vẹt` for a vehicle's
+    # transfer): the thing the page is about. A message that names none, answered with this page, is
+    # answered with less confidence (SearchConfig.anchor_penalty): `sang tên sổ hồng`, `chủ trọ giữ cọc`
+    # share a page's verbs, not its object. Never read by the ranking. Empty: no such check.
+    anchors: tuple[str, ...] = ()
 
     def review_due(self, today: dt.date | None = None) -> bool:
         """Whether the page's `review_by` date has come: its time-limited fact may have lapsed unchecked."""
@@ -301,6 +306,7 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
             bad("updated", f"facts last checked {updated}, over 12 months ago: re-check them", blocking=False)
     review_by, review_note = _parse_review(header, updated, today, bad)
     see_instead = _parse_see_instead(header.get("see_instead", []), doc_id, lambda m: bad("see_instead", m))
+    anchors = _parse_anchors(header.get("anchors", []), lambda m: bad("anchors", m))
 
     sections, qas = _parse_body(body, body_line)
     _check_sections(p, kind if kind in REQUIRED_SECTIONS else None, sections, qas, problems)
@@ -323,6 +329,7 @@ def parse_procedure(path: Path, today: dt.date | None = None) -> _Parsed:
         review_note=review_note,
         bare_topics=tuple(bare_topics),
         see_instead=tuple(see_instead),
+        anchors=tuple(anchors),
     )
     return _Parsed(doc, problems)
 
@@ -331,6 +338,26 @@ def bare_topic_key(phrase: str) -> str:
     """How two bare topics are compared: without diacritics, case or extra spaces (`Tạm trú` = `tam tru`),
     as the diacritic-free channel would read them."""
     return " ".join(fold(normalize(phrase)).lower().split())
+
+
+def _parse_anchors(value: object, bad) -> list[str]:
+    """A page's anchors (`Document.anchors`): phrases, none empty, none twice (`bằng` and `băng` are two:
+    a one-syllable anchor with diacritics is matched as written or typed without any)."""
+    phrases = _str_list(value)
+    if phrases is None:
+        bad("`anchors` must be a list of strings")
+        return []
+    out, seen = [], set()
+    for phrase in phrases:
+        key = " ".join(normalize(phrase).split())
+        if not key:
+            bad("an anchor is empty")
+        elif key in seen:
+            bad(f"anchor repeated: {phrase!r}")
+        else:
+            seen.add(key)
+            out.append(phrase.strip())
+    return out
 
 
 def _parse_bare_topics(value: object, bad) -> list[str]:

@@ -17,7 +17,7 @@ from faq.config import AnalyzerConfig, SearchConfig, load_tuning
 from faq.corpus import FAQ_FORMATS, FAQ_SUFFIXES, fingerprint, procedure_files, read_corpus
 from faq.errors import CorpusError, IndexError_, UsageError
 from faq.examples import example_files
-from faq.index import Index, build_index, load_index, read_manifest, save_index
+from faq.index import Index, build_index, check_anchors, load_index, read_manifest, save_index
 from faq.lexicon import LEXICON_FILES, load_lexicon
 from faq.storage import INPUTS_VERIFIED, read_verified, record_verified, settled, stat_key
 
@@ -112,6 +112,7 @@ def build(
     index = build_index(
         documents, analyzer_config or AnalyzerConfig(), lexicon, search_config, info, progress, cache_dir=cache
     )
+    check_anchors(index.documents, index.analyzer())
     if save:
         save_index(index, out)
     seconds = time.perf_counter() - started

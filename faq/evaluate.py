@@ -198,6 +198,12 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         if search.english_confidence != 1.0
         else {}
     )
+    # the anchors' penalty (Document.anchors), when the tuning sets one and a page lists anchors
+    anchors = (
+        {"− anchors": (index, replace(search, anchor_penalty=0.0))}
+        if search.anchor_penalty and any(d.anchors for d in index.documents)
+        else {}
+    )
     if any(d.examples for d in index.documents):
         unlabelled = [replace(d, examples=()) for d in index.documents]
         labelled["− labelled messages"] = (build_index(unlabelled, cfg, lex, search), search)
@@ -217,6 +223,7 @@ def ablation_indexes(index: Index) -> dict[str, tuple[Index, SearchConfig]]:
         # the pages' bare topics (Document.bare_topics), for messages that are only a topic
         "− bare topics": (replace(index, bare_topics=()), search),
         **english,
+        **anchors,
         **labelled,
     }
 

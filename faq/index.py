@@ -50,7 +50,7 @@ from typing import BinaryIO
 import numpy as np
 
 from faq import __version__, records
-from faq.analyzer import Analyzer
+from faq.analyzer import Analyzer, anchor_phrase
 from faq.config import DOC_FIELDS, AnalyzerConfig, SearchConfig, analyzer_from_dict, analyzer_to_dict
 from faq.corpus import MAX_BARE_TOPIC_WORDS, Document, Section, Source
 from faq.errors import CorpusError, IndexError_
@@ -77,6 +77,7 @@ from faq.topics import CHANNEL as TOPIC_CHANNEL
 from faq.topics import Topics, build_topics
 
 FORMAT = "faq-index"
+# 20: documents keep their anchors (Document.anchors: read by confidence, never by the ranking);
 # 19: the lexicon keeps danger_signs.tsv's `-` phrases, which tell of no danger (older code would show `-`);
 # 18: the lexicon keeps danger_signs.tsv (emergency advice said before any answer, not read by ranking);
 # 17: documents keep their `see_instead` pointers (shown under an answer, not indexed);
@@ -85,7 +86,7 @@ FORMAT = "faq-index"
 # 14: bare topics include aliases (alias_topics); 13: a lexicon phrase inside a longer one no longer expands
 # (faq.analyzer), which the topic space's examples and messages are analysed with; 12: a second vector of
 # each page with labelled messages in the topic space
-FORMAT_VERSION = 19
+FORMAT_VERSION = 20
 SECTION_CHANNELS = ("word", "folded")  # channels that also hold section passages
 REBUILD_HINT = "run `faq index build` (or `make index`)"
 
@@ -492,6 +493,7 @@ def _doc_from_json(data: dict) -> Document:
             "qas": tuple((q, a) for q, a in data["qas"]),
             "sources": tuple(Source(**s) for s in data["sources"]),
             "see_instead": tuple((w, p) for w, p in data["see_instead"]),
+            "anchors": tuple(data["anchors"]),
         }
     )
 
@@ -792,6 +794,24 @@ def alias_topics(
 def _one_accented(phrase: str, core: tuple[str, ...]) -> bool:
     """Whether a phrase's core is one syllable that the phrase writes with diacritics."""
     return len(core) == 1 and any(has_diacritics(w) for w in syllables(phrase) if fold(w.lower()) == core[0])
+
+
+def check_anchors(documents: Sequence[Document], analyzer: Analyzer) -> None:
+    """Every sample question of a page with anchors names one of them, read as a message is (`analyzer`:
+    the index's, lexicon included): a page's own questions are what it answers, so anchors they lack are
+    too narrow and would lower the confidence of those very questions (`Searcher.anchor_factor`). Refuse
+    the build from a corpus, naming each question (ablations, built without the lexicon, are not held to it)."""
+    problems = []
+    for d, doc in enumerate(documents):
+        if not doc.anchors:
+            continue
+        phrases = {d: tuple(anchor_phrase(a) for a in doc.anchors)}
+        longest = max(len(w) for w, _ in phrases[d])
+        for q in doc.questions:
+            if not analyzer.named_anchors(analyzer.prepare(q, query=True), phrases, longest):
+                problems.append(f"{doc.path}: sample question {q!r} names none of the page's anchors; add one")
+    if problems:
+        raise CorpusError(f"{len(problems)} problem(s) with the anchors", problems)
 
 
 def _check_bare_topics(bare: Sequence[tuple[str, int, tuple[str, ...]]], documents: Sequence[Document]) -> None:

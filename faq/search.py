@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from faq.analyzer import Referral
+from faq.analyzer import Referral, anchor_phrase
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
 from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, blend, coverage_channel, vectorize
@@ -82,6 +82,7 @@ class Result:
     topic_close: bool = False
     likeness: float = 1.0  # the factor in `confidence` for that likeness (Searcher.confidence), 1 when off
     english: float = 1.0  # the factor in `confidence` for a message in English (english_confidence), else 1
+    anchor: float = 1.0  # the factor in `confidence` for naming none of the first page's anchors, else 1
     base: float = 0.0  # the first page's score as confidence reads it: its own text, before any factor
     # (sign, warning): signs of a fraud the message shows (corpus/lexicon/fraud_signs.tsv); they do not
     # change the ranking, they are said beside it (faq.analyzer.Analyzer.fraud_signs)
@@ -105,6 +106,7 @@ class QueryVectors:
     english: bool = False  # written in English (faq.analyzer.ENGLISH_SHARE): confidence x english_confidence
     # no word but stop and framing words and single letters (`asks_nothing`): analysed as if empty
     asks_nothing: bool = False
+    anchored: frozenset[int] = frozenset()  # the pages with anchors (Document.anchors) the message names one of
 
 
 # a channel's rows for the query's terms: document postings, question postings and, with labelled
@@ -183,6 +185,10 @@ class Searcher:
         for phrase, d, core in index.bare_topics:
             self._bare.setdefault(core, (d, phrase))
         self._bare_length = max((len(core) for core in self._bare), default=0)  # 0: none to look for
+        self._anchors = {
+            d: tuple(anchor_phrase(a) for a in doc.anchors) for d, doc in enumerate(index.documents) if doc.anchors
+        }
+        self._anchor_length = max((len(w) for phrases in self._anchors.values() for w, _ in phrases), default=0)
 
     # -------------------------------------------------------------- scoring
 
@@ -215,7 +221,12 @@ class Searcher:
         weights = effective_weights(self.channel_weights, self.words_comparable(query, accented))
         english = english and self.config.english_confidence != 1.0
         named_pairs = tuple((r.term, r.who) for r in named)
-        return QueryVectors(terms, weights, named_pairs, weight, example, gap, like, core, english, nothing)
+        anchored = (
+            self.analyzer.named_anchors(chunk_list, self._anchors, self._anchor_length)
+            if self.config.anchor_penalty
+            else frozenset()
+        )
+        return QueryVectors(terms, weights, named_pairs, weight, example, gap, like, core, english, nothing, anchored)
 
     def bare_topic(self, qv: QueryVectors) -> tuple[int, str] | None:
         """(document, phrase) when the message is only a bare topic a document lists
@@ -448,17 +459,26 @@ class Searcher:
         qv = self.vectors(query[:MAX_QUERY_CHARS])
         raw, questions, _, rows, own = self.score_vector(qv)
         ranked, _, _, first, placed = self.ordering(qv, raw, questions, rows, 1)
-        return ranked, self.confidence(float(own[first[0]]) if len(first) else 0.0, qv, placed is not None)
+        top = int(first[0]) if len(first) else -1
+        return ranked, self.confidence(float(own[top]) if top >= 0 else 0.0, qv, placed is not None, top)
 
-    def confidence(self, best: float, qv: QueryVectors, bare: bool = False) -> float:
+    def confidence(self, best: float, qv: QueryVectors, bare: bool = False, first: int = -1) -> float:
         """How sure we are of the best answer: its score, discounted when another agency is named, and
-        scaled by how much more (or less) the question is like another agency's business than ours, and
-        by `english_confidence` when it is written in English (`QueryVectors.english`); at least the
-        threshold when the message is a bare topic of that page (`bare_topic`): a maintainer said that page
-        answers it, however few of its words a two-word message can match (`kt3`)."""
+        scaled by how much more (or less) the question is like another agency's business than ours, by
+        `english_confidence` when it is written in English (`QueryVectors.english`), and by the anchor
+        penalty when it names none of the first page's anchors (`first`: that page, -1 for none); at least
+        the threshold when the message is a bare topic of that page (`bare_topic`): a maintainer said that
+        page answers it, however few of its words a two-word message can match (`kt3`)."""
         discount = discounted(best, self.config.other_agency_penalty, qv.referral_weight)
-        sure = discount * self.topic_factor(qv) * self.english_factor(qv)
+        sure = discount * self.topic_factor(qv) * self.english_factor(qv) * self.anchor_factor(qv, first)
         return max(sure, self.config.threshold) if bare else sure
+
+    def anchor_factor(self, qv: QueryVectors, first: int) -> float:
+        """What confidence is multiplied by when the first page lists anchors (Document.anchors) and the
+        message names none: 1 - `anchor_penalty`; else 1."""
+        if first in self._anchors and first not in qv.anchored:
+            return 1.0 - self.config.anchor_penalty
+        return 1.0
 
     def topic_factor(self, qv: QueryVectors) -> float:
         """What confidence is multiplied by for the message's likeness to other agencies' examples
@@ -509,7 +529,8 @@ class Searcher:
         )
         referrals = qv.referrals
         base = float(own[order[0]]) if order else 0.0
-        confidence = self.confidence(base, qv, placed is not None)
+        first = int(order[0]) if order else -1
+        confidence = self.confidence(base, qv, placed is not None, first)
         notes = (f"query cut to its first {MAX_QUERY_CHARS} characters",) if truncated else ()
         abstained = self.abstains(confidence)
         topic = self.topic_of(qv)
@@ -526,6 +547,7 @@ class Searcher:
             topic is not None and qv.topic_similarity >= self.config.topic_shown,
             self.topic_factor(qv),
             self.english_factor(qv),
+            self.anchor_factor(qv, first),
             base,
             tuple(self.analyzer.fraud_signs(text)),
             tuple(self.analyzer.danger_signs(text)),

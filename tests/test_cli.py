@@ -472,6 +472,19 @@ def test_ask_explain_says_why_confidence_was_lowered(project: Paths) -> None:
     assert "kết hôn (in the story, not the question: half the penalty)" in story
 
 
+def test_ask_explain_says_when_the_message_names_none_of_the_first_page_anchors(project: Paths) -> None:
+    """With anchors on the passport page and a penalty in the tuning, a message that ranks the page
+    first on its verbs alone is told why its confidence was lowered; one naming `hộ chiếu` is not."""
+    page = project.corpus / "procedures" / "ho-chieu.md"
+    page.write_text(page.read_text("utf-8").replace("aliases = [", 'anchors = ["hộ chiếu"]\naliases = [', 1), "utf-8")
+    tuning = json.loads(project.tuning.read_text("utf-8")) if project.tuning.exists() else {}
+    project.tuning.write_text(json.dumps(tuning | {"anchor_penalty": 0.5}), "utf-8")
+    vague = " ".join(run("ask", "--explain", "đi nước ngoài cần giấy tờ gì").stdout.split())
+    assert "names none of the first page's anchors (x0.50)" in vague
+    named = " ".join(run("ask", "--explain", "đi nước ngoài cần hộ chiếu gì").stdout.split())
+    assert "first page's anchors" not in named and "Cấp hộ chiếu" in named
+
+
 def test_ask_explain_says_when_a_message_asks_nothing(project: Paths) -> None:
     """A message of single letters (`e` is chat's `em`) is declined with no page offered, and the
     explanation says so instead of a likeness factor that decided nothing."""

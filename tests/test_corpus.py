@@ -88,6 +88,9 @@ RULES = [
         lambda t: t.replace('["kt3"]', '["tạm trú", "Tam tru"]'),
         "bare topic repeated",
     ),
+    ("anchors not a list", lambda t: t.replace("updated = ", 'anchors = "xe"\nupdated = '), "`anchors` must be a list"),
+    ("anchor empty", lambda t: t.replace("updated = ", 'anchors = ["xe", " "]\nupdated = '), "an anchor is empty"),
+    ("anchor repeated", lambda t: t.replace("updated = ", 'anchors = ["Xe", "xe"]\nupdated = '), "anchor repeated"),
     ("pointer not a list", lambda t: t.replace("updated = ", 'see_instead = "ho-chieu"\nupdated = '), "list of {"),
     (
         "pointer without its case",

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -7,6 +8,7 @@ import pytest
 
 from faq.engine import Paths, build, open_index, staleness, watch
 from faq.errors import CorpusError, IndexError_
+from faq.evaluate import ablation_indexes
 from faq.index import load_index
 from faq.search import Searcher
 
@@ -247,3 +249,55 @@ def test_a_message_in_english_is_trusted_by_the_tuned_factor_and_a_vietnamese_on
     for vietnamese in ("làm lại hộ chiếu ở đâu", "lam lai ho chieu o dau"):
         assert not lifted.vectors(vietnamese).english
         assert lifted.search(vietnamese).confidence == plain.search(vietnamese).confidence
+
+
+def _anchored(project: Paths, anchors: str) -> None:
+    """The fixture's passport page with `anchors` (a TOML list) in its front matter."""
+    page = project.corpus / "procedures" / "ho-chieu.md"
+    page.write_text(page.read_text("utf-8").replace("aliases = [", f"anchors = {anchors}\naliases = [", 1), "utf-8")
+
+
+def test_a_message_naming_none_of_the_first_page_anchors_is_answered_with_less_confidence(project: Paths) -> None:
+    """`anchor_penalty`: `đi nước ngoài cần giấy tờ gì` ranks the passport page first on its verbs alone;
+    naming the page's object (`hộ chiếu`, typed with or without diacritics, or `passport`) keeps the
+    confidence whole. The ranking never moves."""
+    _anchored(project, '["hộ chiếu", "passport"]')
+    index = open_index()
+    plain = Searcher(index, replace(index.search_config, anchor_penalty=0.0))
+    lowered = Searcher(index, replace(index.search_config, anchor_penalty=0.5))
+    vague = "đi nước ngoài cần giấy tờ gì"
+    before, after = plain.search(vague), lowered.search(vague)
+    assert [h.id for h in after.hits] == [h.id for h in before.hits] and after.hits[0].id == "ho-chieu"
+    assert after.anchor == 0.5 and before.anchor == 1.0 and after.base == before.base > 0
+    assert after.confidence == pytest.approx(0.5 * before.confidence)
+    assert after.confidence == pytest.approx(after.base * after.likeness * after.english * after.anchor)
+    for named in ("đi nước ngoài cần hộ chiếu gì", "di nuoc ngoai can ho chieu gi", "passport đi nước ngoài"):
+        kept = lowered.search(named)
+        assert kept.hits[0].id == "ho-chieu" and kept.anchor == 1.0, named
+        assert kept.confidence == plain.search(named).confidence
+    assert lowered.assess(vague)[1] == pytest.approx(after.confidence)  # the harness judges as `ask` does
+
+
+def test_a_page_whose_sample_question_names_none_of_its_anchors_is_refused_at_build(project: Paths) -> None:
+    """Anchors a page's own questions lack are too narrow: the build names the question and keeps the
+    index the project had."""
+    had = open_index().manifest["built_at"]
+    _anchored(project, '["giấy thông hành"]')
+    with pytest.raises(CorpusError) as caught:
+        build(project.corpus, project.index)
+    said = "ho-chieu.md: sample question 'Làm hộ chiếu cần giấy tờ gì?' names none"
+    assert any(said in p for p in caught.value.problems)
+    assert load_index(project.index).manifest["built_at"] == had
+
+
+def test_the_anchors_ablation_row_turns_the_penalty_off_and_only_when_there_is_one(project: Paths) -> None:
+    """`− anchors` in the harness is the same index read with no penalty; with no anchors or no
+    penalty there is nothing to take away, and no row."""
+    assert "− anchors" not in ablation_indexes(open_index())  # the fixture lists no anchors
+    _anchored(project, '["hộ chiếu", "passport"]')
+    project.tuning.write_text(json.dumps({"anchor_penalty": 0.3}), "utf-8")
+    build(project.corpus, project.index)
+    index = open_index()
+    ablated, config = ablation_indexes(index)["− anchors"]
+    assert ablated is index and config.anchor_penalty == 0.0 and index.search_config.anchor_penalty == 0.3
+    assert "− anchors" not in ablation_indexes(replace(index, search_config=config))
