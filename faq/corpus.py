@@ -15,7 +15,7 @@ import io
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -343,39 +343,35 @@ def bare_topic_key(phrase: str) -> str:
 def _parse_anchors(value: object, bad) -> list[str]:
     """A page's anchors (`Document.anchors`): phrases, none empty, none twice (`bằng` and `băng` are two:
     a one-syllable anchor with diacritics is matched as written or typed without any)."""
-    phrases = _str_list(value)
-    if phrases is None:
-        bad("`anchors` must be a list of strings")
-        return []
-    out, seen = [], set()
-    for phrase in phrases:
-        key = " ".join(normalize(phrase).split())
-        if not key:
-            bad("an anchor is empty")
-        elif key in seen:
-            bad(f"anchor repeated: {phrase!r}")
-        else:
-            seen.add(key)
-            out.append(phrase.strip())
-    return out
+    return _phrase_list(value, bad, "anchors", "anchor", lambda p: " ".join(normalize(p).split()))
 
 
 def _parse_bare_topics(value: object, bad) -> list[str]:
+    return _phrase_list(value, bad, "bare_topics", "bare topic", bare_topic_key, MAX_BARE_TOPIC_WORDS)
+
+
+def _phrase_list(
+    value: object, bad, name: str, noun: str, key: Callable[[str], str], max_words: int | None = None
+) -> list[str]:
+    """A front-matter list of phrases, each reported by `bad` when empty, over `max_words` words or a
+    repeat of an earlier one under `key` (how the engine will compare them), so a page's author sees
+    every problem at once."""
     phrases = _str_list(value)
     if phrases is None:
-        bad("`bare_topics` must be a list of strings")
+        bad(f"`{name}` must be a list of strings")
         return []
+    article = "an" if noun[0] in "aeiou" else "a"
     out, seen = [], set()
     for phrase in phrases:
-        key = bare_topic_key(phrase)
-        if not key:
-            bad("a bare topic is empty")
-        elif len(key.split()) > MAX_BARE_TOPIC_WORDS:
-            bad(f"bare topic {phrase!r} has over {MAX_BARE_TOPIC_WORDS} words; a bare topic names only the topic")
-        elif key in seen:
-            bad(f"bare topic repeated: {phrase!r}")
+        k = key(phrase)
+        if not k:
+            bad(f"{article} {noun} is empty")
+        elif max_words is not None and len(k.split()) > max_words:
+            bad(f"{noun} {phrase!r} has over {max_words} words; a {noun} names only the topic")
+        elif k in seen:
+            bad(f"{noun} repeated: {phrase!r}")
         else:
-            seen.add(key)
+            seen.add(k)
             out.append(" ".join(phrase.split()))
     return out
 
