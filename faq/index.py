@@ -50,7 +50,7 @@ from typing import BinaryIO
 import numpy as np
 
 from faq import __version__, records
-from faq.analyzer import Analyzer, anchor_phrase
+from faq.analyzer import Analyzer, Phrase, anchor_phrase
 from faq.config import DOC_FIELDS, AnalyzerConfig, SearchConfig, analyzer_from_dict, analyzer_to_dict
 from faq.corpus import MAX_BARE_TOPIC_WORDS, Document, Section, Source
 from faq.errors import CorpusError, IndexError_
@@ -796,19 +796,24 @@ def _one_accented(phrase: str, core: tuple[str, ...]) -> bool:
     return len(core) == 1 and any(has_diacritics(w) for w in syllables(phrase) if fold(w.lower()) == core[0])
 
 
+def anchor_phrases(documents: Sequence[Document]) -> tuple[dict[int, tuple[Phrase, ...]], int]:
+    """The pages' anchors (`Document.anchors`) as `Analyzer.named_anchors` reads them, by page number, and
+    the most syllables any of them has: made once, for the searcher and for the build's check alike."""
+    table = {d: tuple(anchor_phrase(a) for a in doc.anchors) for d, doc in enumerate(documents) if doc.anchors}
+    return table, max((len(w) for phrases in table.values() for w, _ in phrases), default=0)
+
+
 def check_anchors(documents: Sequence[Document], analyzer: Analyzer) -> None:
     """Every sample question of a page with anchors names one of them, read as a message is (`analyzer`:
     the index's, lexicon included): a page's own questions are what it answers, so anchors they lack are
     too narrow and would lower the confidence of those very questions (`Searcher.anchor_factor`). Refuse
     the build from a corpus, naming each question (ablations, built without the lexicon, are not held to it)."""
+    table, longest = anchor_phrases(documents)
     problems = []
-    for d, doc in enumerate(documents):
-        if not doc.anchors:
-            continue
-        phrases = {d: tuple(anchor_phrase(a) for a in doc.anchors)}
-        longest = max(len(w) for w, _ in phrases[d])
+    for d, phrases in table.items():
+        doc = documents[d]
         for q in doc.questions:
-            if not analyzer.named_anchors(analyzer.prepare(q, query=True), phrases, longest):
+            if not analyzer.named_anchors(analyzer.prepare(q, query=True), {d: phrases}, longest):
                 problems.append(f"{doc.path}: sample question {q!r} names none of the page's anchors; add one")
     if problems:
         raise CorpusError(f"{len(problems)} problem(s) with the anchors", problems)

@@ -24,10 +24,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from faq.analyzer import Referral, anchor_phrase
+from faq.analyzer import Referral
 from faq.config import SearchConfig, field_channels
 from faq.corpus import Document
-from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, blend, coverage_channel, vectorize
+from faq.index import DOC_FIELDS, SECTION_CHANNELS, Index, anchor_phrases, blend, coverage_channel, vectorize
 from faq.postings import Rows
 from faq.text import asked_part, fold, normalize, syllables, typed_accented
 from faq.topics import CHANNEL as TOPIC_CHANNEL
@@ -185,10 +185,7 @@ class Searcher:
         for phrase, d, core in index.bare_topics:
             self._bare.setdefault(core, (d, phrase))
         self._bare_length = max((len(core) for core in self._bare), default=0)  # 0: none to look for
-        self._anchors = {
-            d: tuple(anchor_phrase(a) for a in doc.anchors) for d, doc in enumerate(index.documents) if doc.anchors
-        }
-        self._anchor_length = max((len(w) for phrases in self._anchors.values() for w, _ in phrases), default=0)
+        self._anchors, self._anchor_length = anchor_phrases(index.documents)
 
     # -------------------------------------------------------------- scoring
 
